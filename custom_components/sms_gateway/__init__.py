@@ -1,0 +1,113 @@
+"""SMS Gateway: SMS gateways and SMS platforms in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_VERIFY_SSL, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    discovery,
+)
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_VENDOR, DOMAIN
+from .coordinator import (
+    SmsGatewayConfigEntry,
+    SmsGatewayCoordinator,
+    SmsGatewayData,
+    port_identifier,
+)
+from .entity import gateway_device_info
+from .gateways import GATEWAYS
+from .gateways.models import Capability
+from .inbound import Inbound
+from .services import async_setup_services
+from .webhook import async_register_webhook
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.NOTIFY,
+    Platform.SENSOR,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> bool:
+    """Connect to the gateway, then set up entities, webhook and notify service."""
+    gateway = GATEWAYS[entry.data[CONF_VENDOR]](
+        async_get_clientsession(hass, verify_ssl=entry.data.get(CONF_VERIFY_SSL, True)),
+        entry.data,
+    )
+    inbound = Inbound(hass, entry.entry_id, gateway.vendor)
+    await inbound.async_load()
+    coordinator = SmsGatewayCoordinator(hass, entry, gateway, inbound)
+    entry.runtime_data = SmsGatewayData(
+        hass=hass, gateway=gateway, coordinator=coordinator, inbound=inbound
+    )
+    await coordinator.async_config_entry_first_refresh()
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **gateway_device_info(entry)
+    )
+    inbound.device_id = device.id
+
+    if Capability.PUSH in gateway.capabilities:
+        async_register_webhook(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    hass.async_create_task(
+        discovery.async_load_platform(
+            hass,
+            Platform.NOTIFY,
+            DOMAIN,
+            {"entry_id": entry.entry_id, "name": entry.title},
+            {},
+        ),
+        eager_start=True,
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return True
+
+
+async def _async_options_updated(
+    hass: HomeAssistant, entry: SmsGatewayConfigEntry
+) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> bool:
+    """Unload entities and notify service; save what was seen; log out."""
+    data = entry.runtime_data
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    if data.notify_service is not None:
+        await data.notify_service.async_unregister_services()
+    await data.inbound.async_save()
+    await data.gateway.async_close()
+    return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
+    """Delete the stored dedupe keys and sent messages of a deleted entry."""
+    await Inbound(hass, entry.entry_id, entry.data[CONF_VENDOR]).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SmsGatewayConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete the sub-device of a port the gateway no longer lists."""
+    return (
+        not any(
+            port_identifier(entry.entry_id, port_id) in device.identifiers
+            for port_id in entry.runtime_data.coordinator.data.ports
+        )
+        and (DOMAIN, entry.entry_id) not in device.identifiers
+    )

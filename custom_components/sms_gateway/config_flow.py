@@ -1,0 +1,281 @@
+"""Config flow: vendor menu, vendor form, connection test, webhook URL.
+
+Reauth, reconfigure and the options flow are here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components import webhook
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_VERIFY_SSL, CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError
+import voluptuous as vol
+
+from .const import (
+    CONF_DEFAULT_PORT,
+    CONF_DEFAULT_RECIPIENTS,
+    CONF_LOCAL_ONLY,
+    CONF_POLL_INTERVAL,
+    CONF_VENDOR,
+    DEFAULT_POLL_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_POLL_INTERVAL,
+    MIN_POLL_INTERVAL,
+)
+from .coordinator import SmsGatewayConfigEntry
+from .gateways import GATEWAYS, Gateway
+from .gateways.base import ConfigField, FieldKind
+from .gateways.errors import GatewayAuthError, GatewayConnectionError, GatewayError
+from .gateways.models import Capability, GatewayInfo
+
+_SELECTORS: dict[FieldKind, Any] = {
+    FieldKind.TEXT: selector.TextSelector(),
+    FieldKind.PASSWORD: selector.TextSelector(
+        selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+    ),
+    FieldKind.PORT: vol.All(
+        selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=1, max=65535, mode=selector.NumberSelectorMode.BOX
+            )
+        ),
+        vol.Coerce(int),
+    ),
+    FieldKind.BOOL: selector.BooleanSelector(),
+}
+
+
+def _schema(fields: tuple[ConfigField, ...]) -> vol.Schema:
+    """A form of the vendor's declared fields."""
+    schema: dict[vol.Marker, Any] = {}
+    for field in fields:
+        marker = vol.Required if field.required else vol.Optional
+        key = (
+            marker(field.key)
+            if field.default is None
+            else marker(field.key, default=field.default)
+        )
+        schema[key] = _SELECTORS[field.kind]
+    return vol.Schema(schema)
+
+
+async def _async_probe(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> tuple[Gateway, GatewayInfo | None, dict[str, str]]:
+    """Connect with `data`; the gateway's identity or the form's errors."""
+    gateway = GATEWAYS[data[CONF_VENDOR]](
+        async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True)), data
+    )
+    try:
+        return gateway, await gateway.async_get_info(), {}
+    except GatewayAuthError:
+        return gateway, None, {"base": "invalid_auth"}
+    except GatewayConnectionError:
+        return gateway, None, {"base": "cannot_connect"}
+    except GatewayError:
+        return gateway, None, {"base": "unexpected_answer"}
+    except Exception:
+        LOGGER.exception("Unexpected error while connecting to the gateway")
+        return gateway, None, {"base": "unknown"}
+
+
+def webhook_url(hass: HomeAssistant, webhook_id: str, local: bool) -> str:
+    """The URL the gateway pushes to; the path alone when no URL is known."""
+    try:
+        return webhook.async_generate_url(
+            hass, webhook_id, allow_external=not local, prefer_external=not local
+        )
+    except NoURLAvailableError:
+        return webhook.async_generate_path(webhook_id)
+
+
+class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a gateway: pick the vendor, enter its details, note the webhook URL."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._data: dict[str, Any] = {}
+        self._title = ""
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> SmsGatewayOptionsFlow:
+        """Options of an entry."""
+        return SmsGatewayOptionsFlow()
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The menu of vendors."""
+        return self.async_show_menu(step_id="user", menu_options=list(GATEWAYS))
+
+    async def async_step_goip(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """GoIP lines behind the DBL SMS Server."""
+        return await self._async_step_vendor("goip", user_input)
+
+    async def _async_step_vendor(
+        self, vendor: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**user_input, CONF_VENDOR: vendor}
+            gateway, info, errors = await _async_probe(self.hass, data)
+            if info is not None:
+                await self.async_set_unique_id(info.serial or gateway.location)
+                self._abort_if_unique_id_configured()
+                self._data = {**data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
+                self._title = f"{info.model} {gateway.location}"
+                return await self.async_step_webhook()
+        return self.async_show_form(
+            step_id=vendor,
+            data_schema=self.add_suggested_values_to_schema(
+                _schema(GATEWAYS[vendor].config_fields), user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_webhook(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show where the gateway must push to, then create the entry."""
+        gateway = GATEWAYS[self._data[CONF_VENDOR]]
+        if user_input is not None or Capability.PUSH not in gateway.capabilities:
+            return self.async_create_entry(title=self._title, data=self._data)
+        return self.async_show_form(
+            step_id="webhook",
+            description_placeholders={
+                "webhook_url": webhook_url(
+                    self.hass, self._data[CONF_WEBHOOK_ID], gateway.local_push
+                )
+            },
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """The gateway refused the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the credentials again."""
+        entry = self._get_reauth_entry()
+        gateway = GATEWAYS[entry.data[CONF_VENDOR]]
+        fields = tuple(
+            f for f in gateway.config_fields if f.key in gateway.credential_keys
+        )
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            _, info, errors = await _async_probe(
+                self.hass, {**entry.data, **user_input}
+            )
+            if info is not None:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=user_input
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                _schema(fields),
+                {key: entry.data[key] for key in gateway.credential_keys}
+                if user_input is None
+                else user_input,
+            ),
+            description_placeholders={"name": entry.title},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change address or credentials of the same gateway."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            gateway, info, errors = await _async_probe(
+                self.hass, {**entry.data, **user_input}
+            )
+            if info is not None:
+                if info.serial is not None:
+                    await self.async_set_unique_id(info.serial)
+                    self._abort_if_unique_id_mismatch(reason="wrong_gateway")
+                else:
+                    # Known by its address only: the new address is its new id.
+                    await self.async_set_unique_id(gateway.location)
+                    if gateway.location != entry.unique_id:
+                        self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=self.unique_id, data_updates=user_input
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                _schema(GATEWAYS[entry.data[CONF_VENDOR]].config_fields),
+                user_input or entry.data,
+            ),
+            errors=errors,
+        )
+
+
+class SmsGatewayOptionsFlow(OptionsFlow):
+    """Poll interval, defaults for sending, and who may push."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One form of options."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        entry: SmsGatewayConfigEntry = self.config_entry
+        gateway = GATEWAYS[entry.data[CONF_VENDOR]]
+        schema: dict[vol.Marker, Any] = {
+            vol.Required(CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL): vol.All(
+                selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=MIN_POLL_INTERVAL,
+                        max=MAX_POLL_INTERVAL,
+                        unit_of_measurement="s",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Coerce(int),
+            ),
+            vol.Optional(CONF_DEFAULT_RECIPIENTS): selector.TextSelector(),
+        }
+        if Capability.PORT_ROUTING in gateway.capabilities:
+            ports = (
+                list(entry.runtime_data.coordinator.data.ports)
+                if entry.state is ConfigEntryState.LOADED
+                else []
+            )
+            schema[vol.Optional(CONF_DEFAULT_PORT)] = selector.SelectSelector(
+                selector.SelectSelectorConfig(options=ports, custom_value=True)
+            )
+        if Capability.PUSH in gateway.capabilities:
+            schema[vol.Required(CONF_LOCAL_ONLY, default=gateway.local_push)] = (
+                selector.BooleanSelector()
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(schema), entry.options
+            ),
+        )

@@ -1,0 +1,31 @@
+"""Constants of the SMS Gateway integration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "sms_gateway"
+LOGGER = logging.getLogger(__package__)
+
+CONF_VENDOR: Final = "vendor"
+CONF_POLL_INTERVAL: Final = "poll_interval"
+CONF_DEFAULT_RECIPIENTS: Final = "default_recipients"
+CONF_DEFAULT_PORT: Final = "default_port"
+CONF_LOCAL_ONLY: Final = "webhook_local_only"
+
+DEFAULT_POLL_INTERVAL: Final = 30
+MIN_POLL_INTERVAL: Final = 10
+MAX_POLL_INTERVAL: Final = 3600
+
+EVENT_SMS_RECEIVED: Final = "sms_gateway_sms_received"
+EVENT_DELIVERY_REPORT: Final = "sms_gateway_delivery_report"
+
+# Largest push body read; a bigger one is refused before it is read whole.
+MAX_PUSH_BYTES: Final = 64 * 1024
+
+ATTR_RECIPIENTS: Final = "recipients"
+ATTR_MESSAGE: Final = "message"
+ATTR_PORT: Final = "port"
+ATTR_PROVIDER: Final = "provider"
+ATTR_DEVICE_ID: Final = "device_id"

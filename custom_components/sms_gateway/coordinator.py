@@ -1,0 +1,99 @@
+"""One poll of the gateway: a `GatewayStatus` snapshot, and reports still due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DOMAIN, LOGGER
+from .errors import translate_errors
+from .gateways import Gateway
+from .gateways.errors import GatewayError
+from .gateways.models import Capability, GatewayInfo, GatewayStatus
+from .inbound import Inbound
+
+if TYPE_CHECKING:
+    from homeassistant.components.notify.legacy import BaseNotificationService
+
+
+@dataclass(kw_only=True)
+class SmsGatewayData:
+    """What a loaded entry holds."""
+
+    hass: HomeAssistant
+    gateway: Gateway
+    coordinator: SmsGatewayCoordinator
+    inbound: Inbound
+    notify_service: BaseNotificationService | None = None
+
+
+type SmsGatewayConfigEntry = ConfigEntry[SmsGatewayData]
+
+
+def port_identifier(entry_id: str, port_id: str) -> tuple[str, str]:
+    """Device registry identifier of one port's sub-device."""
+    return (DOMAIN, f"{entry_id}#{port_id}")
+
+
+class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
+    """Polls one gateway; entities and the port devices follow its snapshots."""
+
+    config_entry: SmsGatewayConfigEntry
+    info: GatewayInfo
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SmsGatewayConfigEntry,
+        gateway: Gateway,
+        inbound: Inbound,
+    ) -> None:
+        """Poll at the interval of the entry's options."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=entry.title,
+            update_interval=timedelta(
+                seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
+            ),
+        )
+        self.gateway = gateway
+        self.inbound = inbound
+
+    async def _async_setup(self) -> None:
+        """Identify the gateway once."""
+        with translate_errors(UpdateFailed):
+            self.info = await self.gateway.async_get_info()
+
+    async def _async_update_data(self) -> GatewayStatus:
+        """Take a snapshot; poll the outcome of messages still in flight."""
+        with translate_errors(UpdateFailed):
+            status = await self.gateway.async_get_status()
+        if self.data is not None:
+            self._remove_vanished_ports(set(self.data.ports) - set(status.ports))
+        if Capability.REPORT_POLL in self.gateway.capabilities and (
+            pending := self.inbound.pending_message_ids()
+        ):
+            try:
+                self.inbound.process(await self.gateway.async_query_reports(pending))
+            except GatewayError as err:
+                LOGGER.debug("Polling delivery reports failed: %s", err)
+        return status
+
+    def _remove_vanished_ports(self, vanished: set[str]) -> None:
+        """Remove the sub-devices (and so the entities) of ports that are gone."""
+        registry = dr.async_get(self.hass)
+        for port_id in vanished:
+            identifier = port_identifier(self.config_entry.entry_id, port_id)
+            if device := registry.async_get_device(identifiers={identifier}):
+                LOGGER.info("Port %s is gone from %s", port_id, self.config_entry.title)
+                registry.async_update_device(
+                    device.id, remove_config_entry_id=self.config_entry.entry_id
+                )

@@ -1,0 +1,103 @@
+"""Base entities: the gateway device and one sub-device per port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator, port_identifier
+from .gateways.models import PortStatus
+
+
+def gateway_device_info(entry: SmsGatewayConfigEntry) -> DeviceInfo:
+    """The gateway's own device."""
+    info = entry.runtime_data.coordinator.info
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        manufacturer=info.manufacturer,
+        model=info.model,
+        name=entry.title,
+        serial_number=info.serial,
+        sw_version=info.firmware,
+    )
+
+
+class SmsGatewayEntity(CoordinatorEntity[SmsGatewayCoordinator]):
+    """An entity of the gateway device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: SmsGatewayCoordinator, description: EntityDescription
+    ) -> None:
+        """Attach to the gateway device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = gateway_device_info(entry)
+
+
+class PortEntity(CoordinatorEntity[SmsGatewayCoordinator]):
+    """An entity of one port's sub-device; unavailable while the port is absent."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: SmsGatewayCoordinator,
+        description: EntityDescription,
+        port: PortStatus,
+    ) -> None:
+        """Attach to the port's sub-device, shown via the gateway."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.port_id = port.port_id
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.entry_id}_{port.port_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={port_identifier(entry.entry_id, port.port_id)},
+            name=f"{entry.title} {port.name}",
+            manufacturer=coordinator.info.manufacturer,
+            model=f"{coordinator.info.model} port",
+            via_device=(DOMAIN, entry.entry_id),
+        )
+
+    @property
+    def port(self) -> PortStatus:
+        """The port's latest state."""
+        return self.coordinator.data.ports[self.port_id]
+
+    @property
+    def available(self) -> bool:
+        """Available while the gateway answers and still lists the port."""
+        return super().available and self.port_id in self.coordinator.data.ports
+
+
+@callback
+def async_add_port_entities(
+    entry: SmsGatewayConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_for: Callable[[PortStatus], Iterable[Entity]],
+) -> None:
+    """Add a port's entities now and whenever a new port appears."""
+    coordinator = entry.runtime_data.coordinator
+    known: set[str] = set()
+
+    @callback
+    def add_new_ports() -> None:
+        ports = coordinator.data.ports
+        known.intersection_update(ports)
+        new = [port for port_id, port in ports.items() if port_id not in known]
+        known.update(port.port_id for port in new)
+        if entities := [entity for port in new for entity in entities_for(port)]:
+            async_add_entities(entities)
+
+    add_new_ports()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_ports))

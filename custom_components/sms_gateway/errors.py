@@ -1,0 +1,63 @@
+"""Turn the gateway library's errors into Home Assistant's translated ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+
+from .const import DOMAIN
+from .gateways.errors import (
+    GatewayAuthError,
+    GatewayConnectionError,
+    GatewayError,
+    GatewayRejectedError,
+)
+
+
+@contextmanager
+def translate_errors(
+    error_class: Callable[..., HomeAssistantError] = HomeAssistantError,
+    reauth_entry: ConfigEntry | None = None,
+) -> Iterator[None]:
+    """Raise `error_class` with a translation key for a gateway error.
+
+    Refused credentials raise `ConfigEntryAuthFailed` (the coordinator's way to
+    start reauth) or, in an action, start reauth of `reauth_entry` and raise
+    `error_class`.
+    """
+    try:
+        yield
+    except GatewayAuthError as err:
+        if reauth_entry is not None:
+            reauth_entry.async_start_reauth(reauth_entry.runtime_data.hass)
+            raise error_class(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except GatewayRejectedError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="rejected",
+            translation_placeholders={"code": err.code, "reason": err.reason},
+        ) from err
+    except GatewayConnectionError as err:
+        raise error_class(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except GatewayError as err:
+        raise error_class(
+            translation_domain=DOMAIN,
+            translation_key="unexpected_answer",
+            translation_placeholders={"error": str(err)},
+        ) from err

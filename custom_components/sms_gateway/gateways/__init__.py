@@ -1,0 +1,12 @@
+"""The gateway client library: async, aiohttp only, no Home Assistant import."""
+
+from __future__ import annotations
+
+from .base import Gateway
+from .goip import GoipGateway
+
+GATEWAYS: dict[str, type[Gateway]] = {
+    gateway.vendor: gateway for gateway in (GoipGateway,)
+}
+
+__all__ = ["GATEWAYS", "Gateway"]

@@ -1,0 +1,184 @@
+"""The base class every vendor client derives from."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+import json
+import re
+from typing import Any, ClassVar
+
+import aiohttp
+
+from .errors import GatewayConnectionError, GatewayError, GatewayPayloadError
+from .models import (
+    Capability,
+    GatewayInfo,
+    GatewayStatus,
+    InboundItem,
+    PortField,
+    SendRequest,
+    SendResult,
+)
+
+DEFAULT_TIMEOUT = 10.0
+
+_TRAILING_COMMA = re.compile(r",\s*([\]}])")
+_NUMBER_NOISE = re.compile(r"[\s\-().]")
+_VALID_NUMBER = re.compile(r"\+?[0-9]{2,20}")
+
+
+class FieldKind(StrEnum):
+    """How a configuration field is asked for."""
+
+    TEXT = "text"
+    PASSWORD = "password"
+    PORT = "port"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigField:
+    """One field of a vendor's configuration form."""
+
+    key: str
+    kind: FieldKind = FieldKind.TEXT
+    default: Any = None
+    required: bool = True
+
+
+class Gateway(ABC):
+    """A gateway or platform: its capabilities and the calls they allow."""
+
+    vendor: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+    port_fields: ClassVar[frozenset[PortField]] = frozenset()
+    config_fields: ClassVar[tuple[ConfigField, ...]]
+    # The config keys that must change together with a new password (reauth).
+    credential_keys: ClassVar[tuple[str, ...]] = ("username", "password")
+    # Whether pushes come from the local network (the webhook is then local only).
+    local_push: ClassVar[bool] = True
+    push_methods: ClassVar[tuple[str, ...]] = ("POST",)
+    max_recipients_per_request: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        config: Mapping[str, Any],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Keep the injected session and the entry's configuration."""
+        self._session = session
+        self._config = dict(config)
+        self._timeout = timeout
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the gateway is (host and port, or account): a fallback unique id."""
+
+    @abstractmethod
+    async def async_get_info(self) -> GatewayInfo:
+        """Identify the gateway; also proves that address and credentials work."""
+
+    @abstractmethod
+    async def async_get_status(self) -> GatewayStatus:
+        """Take one snapshot of the gateway's ports and counters."""
+
+    @abstractmethod
+    async def async_send(self, request: SendRequest) -> SendResult:
+        """Send an SMS; one result per distinct recipient."""
+
+    async def async_query_reports(
+        self, message_ids: Iterable[str]
+    ) -> list[InboundItem]:
+        """Poll the state of sent messages (vendors with `REPORT_POLL`)."""
+        raise GatewayError(f"{self.vendor} cannot poll delivery reports")
+
+    @classmethod
+    @abstractmethod
+    def parse_push(
+        cls,
+        method: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> list[InboundItem]:
+        """Turn one HTTP push into models; raise `GatewayPayloadError` only."""
+
+    async def async_close(self) -> None:  # noqa: B027 - most vendors hold nothing
+        """Release what the client holds on the gateway (sessions, tokens)."""
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> tuple[int, bytes]:
+        """Make one HTTP request; map transport failures to `GatewayConnectionError`."""
+        try:
+            async with (
+                asyncio.timeout(self._timeout),
+                self._session.request(method, url, **kwargs) as response,
+            ):
+                return response.status, await response.read()
+        except TimeoutError as err:
+            raise GatewayConnectionError(f"timed out after {self._timeout}s") from err
+        except aiohttp.ClientError as err:
+            raise GatewayConnectionError(type(err).__name__) from err
+
+
+def loads_lenient(raw: bytes | str) -> Any:
+    """Parse JSON as gateways write it: a BOM, or a trailing comma in a list."""
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return json.loads(_TRAILING_COMMA.sub(r"\1", text))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise GatewayPayloadError(f"not JSON: {err}") from err
+
+
+def normalize_number(number: str) -> str:
+    """Drop the spaces, dashes, dots and brackets people type into numbers."""
+    cleaned = _NUMBER_NOISE.sub("", str(number))
+    if not _VALID_NUMBER.fullmatch(cleaned):
+        raise ValueError(f"invalid phone number: {number!r}")
+    return cleaned
+
+
+def unique_recipients(recipients: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Normalised recipients in first-seen order, and the duplicates dropped."""
+    seen: dict[str, None] = {}
+    merged: list[str] = []
+    for recipient in recipients:
+        number = normalize_number(recipient)
+        if number in seen:
+            merged.append(number)
+        else:
+            seen[number] = None
+    return list(seen), merged
+
+
+def chunked(items: list[str], size: int) -> list[list[str]]:
+    """Split `items` into lists of at most `size`."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def as_text(value: Any) -> str | None:
+    """A string field where gateways send strings, numbers, "" or "null"."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text in ("", "null", "NULL", "None") else text
+
+
+def as_int(value: Any) -> int | None:
+    """An integer field that may arrive as a string, a number or empty."""
+    text = as_text(value)
+    if text is None:
+        return None
+    try:
+        return int(float(text))
+    except ValueError:
+        return None

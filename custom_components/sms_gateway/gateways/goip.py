@@ -1,0 +1,291 @@
+"""GoIP lines behind the DBL "SMS Server" (v1.27+) JSON API.
+
+Every call is a POST of a JSON object carrying `auth` to `/goip/<api>/`; the
+trailing slash is mandatory. Wrong or missing credentials answer HTTP 401.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+import json
+from typing import Any, ClassVar
+
+from .base import (
+    ConfigField,
+    FieldKind,
+    Gateway,
+    as_int,
+    as_text,
+    chunked,
+    loads_lenient,
+    unique_recipients,
+)
+from .cms import cms_error_text
+from .errors import (
+    GatewayAuthError,
+    GatewayConnectionError,
+    GatewayPayloadError,
+    GatewayRejectedError,
+)
+from .models import (
+    Capability,
+    DeliveryReport,
+    DeliveryStatus,
+    GatewayInfo,
+    GatewayStatus,
+    InboundItem,
+    IncomingSms,
+    PortField,
+    PortStatus,
+    RecipientResult,
+    Registration,
+    SendRequest,
+    SendResult,
+)
+
+MAX_RECIPIENTS = 9999
+SEND_CONCURRENCY = 4
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+_SEND_STATUS = {
+    "succeeded": DeliveryStatus.SENT,
+    "failed": DeliveryStatus.FAILED,
+    "sending": DeliveryStatus.PENDING,
+    "unsend": DeliveryStatus.PENDING,
+}
+
+
+class GoipGateway(Gateway):
+    """A DBL SMS Server and the GoIP lines connected to it."""
+
+    vendor = "goip"
+    capabilities = frozenset(
+        {
+            Capability.SEND,
+            Capability.STATUS,
+            Capability.PORTS,
+            Capability.PORT_ROUTING,
+            Capability.PROVIDER_ROUTING,
+            Capability.REPORT_POLL,
+            Capability.PUSH,
+        }
+    )
+    port_fields = frozenset(
+        {
+            PortField.ONLINE,
+            PortField.REGISTRATION,
+            PortField.REMAINING_SMS,
+            PortField.REMAINING_SMS_TODAY,
+        }
+    )
+    config_fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField("host"),
+        ConfigField("port", FieldKind.PORT, default=80),
+        ConfigField("username"),
+        ConfigField("password", FieldKind.PASSWORD),
+        ConfigField("ssl", FieldKind.BOOL, default=False),
+    )
+    max_recipients_per_request = MAX_RECIPIENTS
+
+    @property
+    def location(self) -> str:
+        """Host and port of the SMS Server."""
+        return f"{self._config['host']}:{self._config['port']}"
+
+    @property
+    def _base_url(self) -> str:
+        scheme = "https" if self._config.get("ssl") else "http"
+        return f"{scheme}://{self.location}/goip"
+
+    async def _call(self, api: str, **params: Any) -> Any:
+        """POST `params` with the credentials to `/goip/<api>/`; return the JSON."""
+        body = {
+            "auth": {
+                "username": self._config["username"],
+                "password": self._config["password"],
+            },
+            **params,
+        }
+        status, raw = await self._request(
+            "POST",
+            f"{self._base_url}/{api}/",
+            data=json.dumps(body, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        if status == 401:
+            raise GatewayAuthError("the SMS Server refused the username or password")
+        if status != 200:
+            raise GatewayConnectionError(f"the SMS Server answered HTTP {status}")
+        return loads_lenient(raw)
+
+    async def async_get_info(self) -> GatewayInfo:
+        """The SMS Server has no identity call: list its lines to prove access."""
+        status = await self.async_get_status()
+        return GatewayInfo(
+            manufacturer="DBLTek",
+            model="GoIP SMS Server",
+            port_count=len(status.ports),
+        )
+
+    async def async_get_status(self) -> GatewayStatus:
+        """`querylines`: every line with its connection, registration and limits."""
+        lines = await self._call("querylines")
+        if not isinstance(lines, list):
+            raise GatewayPayloadError("querylines did not answer a list")
+        ports: dict[str, PortStatus] = {}
+        for line in lines:
+            if not isinstance(line, dict) or not (
+                line_id := as_text(line.get("goip_line"))
+            ):
+                continue
+            ports[line_id] = PortStatus(
+                port_id=line_id,
+                name=line_id,
+                online=as_int(line.get("online")) == 1,
+                registration=(
+                    Registration.REGISTERED
+                    if as_text(line.get("reg")) == "LOGIN"
+                    else Registration.NOT_REGISTERED
+                ),
+                remaining_sms=_limit(line.get("remain_sms")),
+                remaining_sms_today=_limit(line.get("day_remain_sms")),
+            )
+        return GatewayStatus(ports=ports)
+
+    async def async_send(self, request: SendRequest) -> SendResult:
+        """`sendsms` in requests of at most 9999 numbers; ids are `<taskID>.<number>`."""
+        numbers, merged = unique_recipients(request.recipients)
+        routing: dict[str, str] = {}
+        if request.port:
+            routing["goip_line"] = request.port
+        elif request.provider:
+            routing["provider"] = request.provider
+        semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def send_chunk(chunk: list[str]) -> list[RecipientResult]:
+            async with semaphore:
+                answer = await self._call(
+                    "sendsms",
+                    number=",".join(chunk),
+                    content=request.message,
+                    **routing,
+                )
+            if not isinstance(answer, dict):
+                raise GatewayPayloadError("sendsms did not answer an object")
+            if as_text(answer.get("result")) == "ACCEPT":
+                if not (task_id := as_text(answer.get("taskID"))):
+                    raise GatewayPayloadError("sendsms accepted without a taskID")
+                return [
+                    RecipientResult(number, f"{task_id}.{number}", accepted=True)
+                    for number in chunk
+                ]
+            reason = as_text(answer.get("reason")) or "unknown"
+            return [
+                RecipientResult(number, None, accepted=False, reason=reason)
+                for number in chunk
+            ]
+
+        outcomes = await asyncio.gather(
+            *(send_chunk(chunk) for chunk in chunked(numbers, MAX_RECIPIENTS))
+        )
+        results = tuple(result for outcome in outcomes for result in outcome)
+        if results and not any(result.accepted for result in results):
+            raise GatewayRejectedError(results[0].reason or "unknown")
+        return SendResult(results=results, merged=tuple(merged))
+
+    async def async_query_reports(
+        self, message_ids: Iterable[str]
+    ) -> list[InboundItem]:
+        """`querysms` once per task; keep the sub-tasks asked for."""
+        wanted: dict[str, set[str]] = {}
+        for message_id in message_ids:
+            wanted.setdefault(message_id.partition(".")[0], set()).add(message_id)
+        reports: list[InboundItem] = []
+        for task_id, sub_tasks in wanted.items():
+            query = next(iter(sub_tasks)) if len(sub_tasks) == 1 else task_id
+            answer = await self._call("querysms", taskID=query)
+            if not isinstance(answer, list):
+                raise GatewayPayloadError("querysms did not answer a list")
+            reports.extend(
+                report
+                for item in answer
+                if (report := _report(item)).message_id in sub_tasks
+            )
+        return reports
+
+    @classmethod
+    def parse_push(
+        cls,
+        method: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> list[InboundItem]:
+        """A send result (`taskID`, `send`) or a received SMS (`from_number`)."""
+        if method != "POST":
+            raise GatewayPayloadError(f"pushes are POSTed, not {method}")
+        payload = loads_lenient(body)
+        items = payload if isinstance(payload, list) else [payload]
+        if not items:
+            raise GatewayPayloadError("empty push")
+        parsed: list[InboundItem] = []
+        for item in items:
+            if isinstance(item, dict) and "from_number" in item:
+                parsed.append(_incoming(item))
+            else:
+                parsed.append(_report(item))
+        return parsed
+
+
+def _limit(value: Any) -> int | None:
+    """A remaining-SMS counter: "-1" (unlimited) and empty become None."""
+    number = as_int(value)
+    return None if number is None or number < 0 else number
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """`YYYY-MM-DD hh:mm:ss` in the server's local time; anything else is None."""
+    try:
+        return datetime.strptime(str(value).strip(), TIME_FORMAT)
+    except ValueError:
+        return None
+
+
+def _incoming(item: dict[str, Any]) -> IncomingSms:
+    sender = as_text(item.get("from_number"))
+    text = item.get("content")
+    if sender is None or not isinstance(text, str):
+        raise GatewayPayloadError("received SMS without sender or content")
+    return IncomingSms(
+        sender=sender,
+        text=text,
+        port=as_text(item.get("goip_line")),
+        timestamp=_timestamp(item.get("recv_time")),
+    )
+
+
+def _report(item: Any) -> DeliveryReport:
+    """One element of a send-result push or of a `querysms` answer."""
+    if not isinstance(item, dict):
+        raise GatewayPayloadError("a send result is not an object")
+    message_id = as_text(item.get("taskID"))
+    send = as_text(item.get("send"))
+    if not message_id or send not in _SEND_STATUS:
+        raise GatewayPayloadError("send result without taskID or known send state")
+    status = _SEND_STATUS[send]
+    if status is DeliveryStatus.SENT and as_int(item.get("receipt")) == 1:
+        status = DeliveryStatus.DELIVERED
+    error_code = (
+        as_text(item.get("err_code")) if status is DeliveryStatus.FAILED else None
+    )
+    _, _, recipient = message_id.partition(".")
+    return DeliveryReport(
+        message_id=message_id,
+        status=status,
+        recipient=recipient or None,
+        port=as_text(item.get("goip_line")),
+        error_code=error_code,
+        error_text=cms_error_text(error_code),
+    )

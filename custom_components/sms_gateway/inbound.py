@@ -1,0 +1,219 @@
+"""One path for everything that comes in, pushed or polled.
+
+Each item gets a dedupe key; a key seen before fires nothing. Delivery reports
+are matched to the messages `send_sms` returned. Both stores are bounded in
+size and age and persisted, so a Home Assistant restart loses and repeats
+nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+import hashlib
+import time
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED, LOGGER
+from .gateways.models import (
+    DeliveryReport,
+    DeliveryStatus,
+    InboundItem,
+    IncomingSms,
+    SendResult,
+)
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 5
+MAX_SEEN = 10_000
+MAX_SENT = 10_000
+MAX_AGE = 7 * 24 * 3600
+
+
+def inbound_signal(entry_id: str) -> str:
+    """Dispatcher signal the event entities of one entry listen to."""
+    return f"{DOMAIN}_inbound_{entry_id}"
+
+
+class BoundedLog:
+    """Keys with the time they were added, oldest first, bounded in count and age."""
+
+    def __init__(self, max_items: int, max_age: float) -> None:
+        """Start empty."""
+        self.items: dict[str, Any] = {}
+        self._max_items = max_items
+        self._max_age = max_age
+
+    def add(self, key: str, value: Any) -> None:
+        """Add or replace `key`, dropping what is too old or too many."""
+        self.items.pop(key, None)
+        self.items[key] = value
+        self.prune()
+
+    def prune(self, now: float | None = None) -> None:
+        """Drop the oldest items beyond the bounds."""
+        cutoff = (now or time.time()) - self._max_age
+        while self.items:
+            oldest = next(iter(self.items))
+            if (
+                len(self.items) <= self._max_items
+                and _added(self.items[oldest]) >= cutoff
+            ):
+                break
+            del self.items[oldest]
+
+
+def _added(value: Any) -> float:
+    return float(value["at"] if isinstance(value, dict) else value)
+
+
+class Inbound:
+    """Dedupe, correlate and fire incoming SMS and delivery reports."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, vendor: str) -> None:
+        """Bind to one config entry; call `async_load` before use."""
+        self.hass = hass
+        self.entry_id = entry_id
+        self.vendor = vendor
+        # The gateway's device, known once the entry has set it up.
+        self.device_id: str | None = None
+        self.seen = BoundedLog(MAX_SEEN, MAX_AGE)
+        self.sent = BoundedLog(MAX_SENT, MAX_AGE)
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
+        )
+
+    async def async_load(self) -> None:
+        """Read what earlier runs saw and sent."""
+        if stored := await self._store.async_load():
+            self.seen.items = dict(stored.get("seen", {}))
+            self.sent.items = dict(stored.get("sent", {}))
+            self.seen.prune()
+            self.sent.prune()
+
+    async def async_save(self) -> None:
+        """Write now (on unload); otherwise writes are batched."""
+        await self._store.async_save(self._data())
+
+    async def async_remove(self) -> None:
+        """Forget everything (the entry was deleted)."""
+        await self._store.async_remove()
+
+    def _data(self) -> dict[str, Any]:
+        return {"seen": self.seen.items, "sent": self.sent.items}
+
+    @callback
+    def track_sent(self, result: SendResult, port: str | None) -> None:
+        """Remember sent messages so their reports can be matched and polled."""
+        now = time.time()
+        for item in result.results:
+            if item.accepted and item.message_id:
+                self.sent.add(
+                    item.message_id,
+                    {
+                        "at": now,
+                        "recipient": item.recipient,
+                        "port": port,
+                        "final": False,
+                    },
+                )
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    def pending_message_ids(self) -> list[str]:
+        """Sent messages whose outcome is not known yet."""
+        return [key for key, value in self.sent.items.items() if not value["final"]]
+
+    @callback
+    def process(self, items: list[InboundItem]) -> int:
+        """Fire each new item once; return how many fired."""
+        fired = 0
+        for item in items:
+            if (
+                isinstance(item, DeliveryReport)
+                and item.status is DeliveryStatus.PENDING
+            ):
+                continue
+            key = _dedupe_key(item)
+            if key in self.seen.items:
+                LOGGER.debug("Dropping a duplicate %s", type(item).__name__)
+                continue
+            self.seen.add(key, time.time())
+            if isinstance(item, IncomingSms):
+                self._fire(EVENT_SMS_RECEIVED, "received", self._incoming_data(item))
+            else:
+                self._fire(
+                    EVENT_DELIVERY_REPORT, item.status.value, self._report_data(item)
+                )
+            fired += 1
+        if fired:
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+        return fired
+
+    def _base(self, port: str | None) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "device_id": self.device_id,
+            "vendor": self.vendor,
+            "port": port,
+        }
+
+    def _incoming_data(self, sms: IncomingSms) -> dict[str, Any]:
+        return {
+            **self._base(sms.port),
+            "sender": sms.sender,
+            "text": sms.text,
+            "message_id": sms.message_id,
+            "timestamp": _iso(sms.timestamp),
+        }
+
+    def _report_data(self, report: DeliveryReport) -> dict[str, Any]:
+        sent = self.sent.items.get(report.message_id)
+        if sent is not None and not sent["final"]:
+            sent["final"] = True
+        return {
+            **self._base(report.port or (sent or {}).get("port")),
+            "recipient": report.recipient or (sent or {}).get("recipient"),
+            "message_id": report.message_id,
+            "status": report.status.value,
+            "error_code": report.error_code,
+            "error_text": report.error_text,
+            "timestamp": _iso(report.timestamp),
+        }
+
+    @callback
+    def _fire(self, event_type: str, kind: str, data: dict[str, Any]) -> None:
+        self.hass.bus.async_fire(event_type, data)
+        async_dispatcher_send(
+            self.hass, inbound_signal(self.entry_id), event_type, kind, data
+        )
+
+
+def _dedupe_key(item: InboundItem) -> str:
+    if isinstance(item, DeliveryReport):
+        return f"report:{item.message_id}:{item.status.value}"
+    if item.message_id:
+        return f"sms:{item.message_id}"
+    digest = hashlib.sha256(
+        "\x1f".join(
+            (
+                item.port or "",
+                item.sender,
+                item.timestamp.isoformat() if item.timestamp else "",
+                item.text,
+            )
+        ).encode()
+    ).hexdigest()[:32]
+    return f"sms:{digest}"
+
+
+def _iso(timestamp: datetime | None) -> str | None:
+    """ISO time in UTC; a naive gateway time is taken as Home Assistant's zone."""
+    if timestamp is None:
+        return dt_util.utcnow().isoformat()
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=dt_util.get_default_time_zone())
+    return dt_util.as_utc(timestamp).isoformat()

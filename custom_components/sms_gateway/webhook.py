@@ -1,0 +1,63 @@
+"""The HTTP push entry: checks, then the vendor's parser, then `inbound`."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from aiohttp.web import Request, Response
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant, callback
+
+from .const import CONF_LOCAL_ONLY, DOMAIN, LOGGER, MAX_PUSH_BYTES
+from .coordinator import SmsGatewayConfigEntry
+from .gateways.errors import GatewayPayloadError
+
+
+@callback
+def async_register_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
+    """Register the entry's webhook until the entry unloads."""
+    gateway = entry.runtime_data.gateway
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        entry.title,
+        webhook_id,
+        partial(_async_handle_push, entry),
+        local_only=entry.options.get(CONF_LOCAL_ONLY, gateway.local_push),
+        allowed_methods=gateway.push_methods,
+    )
+    entry.async_on_unload(partial(webhook.async_unregister, hass, webhook_id))
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    """The body, or None when it is larger than `MAX_PUSH_BYTES`."""
+    if (request.content_length or 0) > MAX_PUSH_BYTES:
+        return None
+    body = bytearray()
+    while chunk := await request.content.read(MAX_PUSH_BYTES + 1 - len(body)):
+        body.extend(chunk)
+        if len(body) > MAX_PUSH_BYTES:
+            return None
+    return bytes(body)
+
+
+async def _async_handle_push(
+    entry: SmsGatewayConfigEntry,
+    hass: HomeAssistant,
+    webhook_id: str,
+    request: Request,
+) -> Response:
+    if (body := await _read_limited(request)) is None:
+        LOGGER.debug("Refusing a push larger than %s bytes", MAX_PUSH_BYTES)
+        return Response(status=413)
+    try:
+        items = entry.runtime_data.gateway.parse_push(
+            request.method, request.query, request.headers, body
+        )
+    except GatewayPayloadError as err:
+        LOGGER.debug("Ignoring an invalid push: %s", err)
+        return Response(status=400)
+    entry.runtime_data.inbound.process(items)
+    return Response(status=200, text="OK")

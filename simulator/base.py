@@ -1,0 +1,125 @@
+"""What every simulated gateway shares: lifecycle, control API, faults, pushes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import json
+import logging
+from typing import Any
+
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
+
+_LOGGER = logging.getLogger(__name__)
+
+FAULTS = ("http500", "malformed", "timeout", "reset")
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Simulator:
+    """An aiohttp server with a `/_control/` API for tests and development."""
+
+    vendor: str
+
+    def __init__(self) -> None:
+        """Create the application; subclasses add their vendor's routes."""
+        self.fault: str | None = None
+        self.pushes: list[tuple[str, Any, int | None]] = []
+        self.requests: list[str] = []
+        self.app = web.Application(middlewares=[self._fault_middleware])
+        self.app.router.add_post("/_control/fault", self._control_fault)
+        self.app.router.add_get("/_control/state", self._control_state)
+        self.app.router.add_post("/_control/canned", self._control_canned)
+        # path -> (status, body) answered once instead of the real handler
+        self.canned: dict[str, tuple[int, str]] = {}
+        self._runner: web.AppRunner | None = None
+        self._client: ClientSession | None = None
+        self._hang = asyncio.Event()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Base URL the simulator listens on."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Listen on `host:port` (0 picks a free port); return the port."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.port
+
+    async def stop(self) -> None:
+        """Release hanging requests, close the push client and the server."""
+        self._hang.set()
+        if self._client:
+            await self._client.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    def state(self) -> dict[str, Any]:
+        """What `/_control/state` shows; subclasses add theirs."""
+        return {"fault": self.fault, "pushes": len(self.pushes)}
+
+    async def push(self, url: str | None, payload: Any) -> int | None:
+        """POST `payload` as JSON to `url`; return the HTTP status (None: failed)."""
+        if not url:
+            return None
+        if self._client is None:
+            self._client = ClientSession(timeout=ClientTimeout(total=10))
+        status: int | None = None
+        try:
+            async with self._client.post(url, json=payload) as response:
+                status = response.status
+        except (ClientError, TimeoutError) as err:
+            _LOGGER.warning("push to %s failed: %s", url, err)
+        self.pushes.append((url, payload, status))
+        return status
+
+    @web.middleware
+    async def _fault_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        if request.path.startswith("/_control/"):
+            return await handler(request)
+        self.requests.append(request.path)
+        if self.fault == "http500":
+            return web.Response(status=500, text="Internal Server Error")
+        if self.fault == "malformed":
+            return web.Response(text='{"result": "ACC', content_type="application/json")
+        if self.fault == "timeout":
+            await self._hang.wait()
+        if self.fault == "reset" and request.transport is not None:
+            request.transport.close()
+        if canned := self.canned.pop(request.path, None):
+            return web.Response(
+                status=canned[0], text=canned[1], content_type="application/json"
+            )
+        return await handler(request)
+
+    async def _control_fault(self, request: web.Request) -> web.Response:
+        mode = (await request.json()).get("mode")
+        if mode is not None and mode not in FAULTS:
+            return json_response({"error": f"unknown fault {mode}"}, status=400)
+        self.fault = mode
+        return json_response({"fault": mode})
+
+    async def _control_canned(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.canned[body["path"]] = (int(body.get("status", 200)), body["body"])
+        return json_response({"canned": body["path"]})
+
+    async def _control_state(self, request: web.Request) -> web.Response:
+        return json_response(self.state())
+
+
+def json_response(value: Any, status: int = 200) -> web.Response:
+    """A JSON answer in UTF-8, as the gateways write it."""
+    return web.Response(
+        text=json.dumps(value, ensure_ascii=False, default=str),
+        status=status,
+        content_type="application/json",
+    )

@@ -1,0 +1,93 @@
+"""Fixtures: the GoIP simulator on 127.0.0.1 and an entry configured against it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+import json
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sms_gateway.const import CONF_VENDOR, DOMAIN
+from homeassistant.core import HomeAssistant
+from simulator.goip import GoipSimulator
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WEBHOOK_ID = "0123456789abcdef0123456789abcdef"
+PASSWORD = "s3cret-Pa55"
+
+
+def load_fixture(vendor: str, name: str) -> str:
+    """A payload from the vendor's document."""
+    return (FIXTURES / vendor / name).read_text(encoding="utf-8")
+
+
+def load_json(vendor: str, name: str) -> Any:
+    """A JSON payload from the vendor's document."""
+    return json.loads(load_fixture(vendor, name))
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration under test."""
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+async def goip_sim(socket_enabled: None) -> AsyncIterator[GoipSimulator]:
+    """A running GoIP SMS Server simulator with four lines."""
+    simulator = GoipSimulator(username="admin", password=PASSWORD)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def goip_data(simulator: GoipSimulator, **changes: Any) -> dict[str, Any]:
+    """Entry data pointing at `simulator`."""
+    return {
+        CONF_VENDOR: "goip",
+        "host": "127.0.0.1",
+        "port": simulator.port,
+        "username": "admin",
+        "password": PASSWORD,
+        "ssl": False,
+        "webhook_id": WEBHOOK_ID,
+        **changes,
+    }
+
+
+@pytest.fixture
+def mock_config_entry(goip_sim: GoipSimulator) -> MockConfigEntry:
+    """A GoIP entry against the simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="GoIP SMS Server",
+        unique_id=f"127.0.0.1:{goip_sim.port}",
+        data=goip_data(goip_sim),
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    """The entry, set up; unloaded again at the end."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    yield mock_config_entry
+    if mock_config_entry.state.recoverable:
+        await hass.config_entries.async_unload(mock_config_entry.entry_id)
+        await hass.async_block_till_done()

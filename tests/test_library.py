@@ -1,0 +1,130 @@
+"""The gateway library on its own: no Home Assistant, text, CMS, helpers."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from custom_components.sms_gateway.gateways import GATEWAYS
+from custom_components.sms_gateway.gateways.base import (
+    as_int,
+    as_text,
+    chunked,
+    loads_lenient,
+    normalize_number,
+    unique_recipients,
+)
+from custom_components.sms_gateway.gateways.cms import cms_error_text
+from custom_components.sms_gateway.gateways.errors import (
+    GatewayPayloadError,
+    GatewayRejectedError,
+)
+from custom_components.sms_gateway.gateways.models import DeliveryStatus
+from custom_components.sms_gateway.gateways.text import Encoding, text_info
+
+from .conftest import load_fixture
+
+LIBRARY = Path(__file__).parent.parent / "custom_components/sms_gateway/gateways"
+
+
+@pytest.mark.parametrize("module", sorted(LIBRARY.rglob("*.py")), ids=lambda p: p.name)
+def test_library_never_imports_home_assistant(module: Path) -> None:
+    """The client library stays free of Home Assistant."""
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            continue
+        assert not any(name.split(".")[0] == "homeassistant" for name in names), module
+
+
+def test_import_scan_finds_a_home_assistant_import(tmp_path: Path) -> None:
+    """The scan above would see an import hidden in a function."""
+    source = "def f():\n    from homeassistant.core import HomeAssistant\n"
+    modules = [
+        node.module
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom)
+    ]
+    assert modules == ["homeassistant.core"]
+
+
+def test_registry_keys_are_vendor_names() -> None:
+    assert {key: gateway.vendor for key, gateway in GATEWAYS.items()} == {"goip": "goip"}
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "units", "segments"),
+    [
+        ("", Encoding.GSM7, 0, 0),
+        ("a" * 160, Encoding.GSM7, 160, 1),
+        ("a" * 161, Encoding.GSM7, 161, 2),
+        ("a" * 306, Encoding.GSM7, 306, 2),
+        ("a" * 307, Encoding.GSM7, 307, 3),
+        ("€" * 80, Encoding.GSM7, 160, 1),  # extension characters count twice
+        ("€" * 81, Encoding.GSM7, 162, 2),
+        ("Ünïcode ç", Encoding.UCS2, 9, 1),  # ï is not in the GSM alphabet
+        ("测" * 70, Encoding.UCS2, 70, 1),
+        ("测" * 71, Encoding.UCS2, 71, 2),
+        ("测" * 134, Encoding.UCS2, 134, 2),
+        ("测" * 135, Encoding.UCS2, 135, 3),
+        ("😀" * 35, Encoding.UCS2, 70, 1),  # outside the BMP: two UTF-16 units
+    ],
+)
+def test_text_info(text: str, encoding: Encoding, units: int, segments: int) -> None:
+    info = text_info(text)
+    assert (info.encoding, info.units, info.segments) == (encoding, units, segments)
+
+
+def test_cms_error_texts() -> None:
+    assert cms_error_text("350") is None
+    assert cms_error_text("42") == "Congestion"
+    assert cms_error_text(330) == "SMSC address unknown"
+    assert cms_error_text(None) is None
+    assert cms_error_text("x") is None
+    # The document lists 312 twice; the second, "SIM PUK required", is 316.
+    assert cms_error_text(312) == "PH-SIM PIN necessary"
+    assert cms_error_text(316) == "SIM PUK required"
+
+
+def test_loads_lenient_accepts_the_documents_trailing_comma() -> None:
+    """The document's querylines example ends its list with `},]`."""
+    lines = loads_lenient(load_fixture("goip", "querylines.json").encode())
+    assert [line["goip_line"] for line in lines] == ["G101", "G102", "G103", "G104"]
+    assert loads_lenient(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
+    for bad in (b"{", b"\xff\xfe", b"[" * 100_000):
+        with pytest.raises(GatewayPayloadError):
+            loads_lenient(bad)
+
+
+def test_numbers_and_recipients() -> None:
+    assert normalize_number(" +86 136-0000 (0000) ") == "+8613600000000"
+    assert normalize_number("10086") == "10086"
+    with pytest.raises(ValueError):
+        normalize_number("call me")
+    with pytest.raises(ValueError):
+        normalize_number("")
+    assert unique_recipients(["1 2 3", "123", "45", "123"]) == (["123", "45"], ["123", "123"])
+    assert chunked(["a", "b", "c"], 2) == [["a", "b"], ["c"]]
+
+
+def test_field_helpers() -> None:
+    assert [as_text(v) for v in (None, "", " null ", 5, " x ")] == [None, None, None, "5", "x"]
+    assert [as_int(v) for v in (None, "", "-1", 7, "3.0", "n/a")] == [None, None, -1, 7, 3, None]
+
+
+def test_rejected_error_keeps_code_and_reason() -> None:
+    err = GatewayRejectedError("none_line")
+    assert (err.code, err.reason, str(err)) == ("none_line", "none_line", "none_line")
+    err = GatewayRejectedError("413", "too many numbers")
+    assert str(err) == "413: too many numbers"
+
+
+def test_pending_is_the_only_state_that_is_not_final() -> None:
+    assert [status for status in DeliveryStatus if not status.final] == [
+        DeliveryStatus.PENDING
+    ]
