@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_gateway.const import CONF_VENDOR, DOMAIN
-from homeassistant.core import HomeAssistant
 from simulator.goip import GoipSimulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,6 +35,12 @@ def load_json(vendor: str, name: str) -> Any:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration under test."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer (stable registry entries)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture
@@ -73,6 +81,7 @@ def mock_config_entry(goip_sim: GoipSimulator) -> MockConfigEntry:
     """A GoIP entry against the simulator."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id="01JSMSGATEWAYENTRY0000000",
         title="GoIP SMS Server",
         unique_id=f"127.0.0.1:{goip_sim.port}",
         data=goip_data(goip_sim),
@@ -88,6 +97,9 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     yield mock_config_entry
-    if mock_config_entry.state.recoverable:
+    if (
+        hass.config_entries.async_get_entry(mock_config_entry.entry_id)
+        and mock_config_entry.state.recoverable
+    ):
         await hass.config_entries.async_unload(mock_config_entry.entry_id)
         await hass.async_block_till_done()

@@ -59,11 +59,16 @@ async def test_status_of_the_documents_querylines_example(
     session: aiohttp.ClientSession, goip_sim: GoipSimulator
 ) -> None:
     """The document's example, trailing comma included, is understood."""
-    goip_sim.canned["/goip/querylines/"] = (200, load_fixture("goip", "querylines.json"))
+    goip_sim.canned["/goip/querylines/"] = (
+        200,
+        load_fixture("goip", "querylines.json"),
+    )
     status = await client(session, goip_sim).async_get_status()
     assert status.ports == {
         "G101": PortStatus("G101", "G101", True, Registration.NOT_REGISTERED),
-        "G102": PortStatus("G102", "G102", True, Registration.REGISTERED, None, 856, 56),
+        "G102": PortStatus(
+            "G102", "G102", True, Registration.REGISTERED, None, 856, 56
+        ),
         # An empty `reg` is LOGOUT; -1 (unlimited) is no number.
         "G103": PortStatus("G103", "G103", True, Registration.NOT_REGISTERED),
         "G104": PortStatus("G104", "G104", False, Registration.NOT_REGISTERED),
@@ -191,7 +196,10 @@ async def test_send_assigns_sub_task_ids_and_merges_duplicates(
         ("13611111111", "5689.13611111111", True),
     ]
     assert result.merged == ("13600000000",)
-    assert [sub.number for sub in goip_sim.tasks["5689"]] == ["13600000000", "13611111111"]
+    assert [sub.number for sub in goip_sim.tasks["5689"]] == [
+        "13600000000",
+        "13611111111",
+    ]
 
 
 async def test_send_splits_into_requests_of_9999(
@@ -220,7 +228,9 @@ async def test_routing_by_provider(
 ) -> None:
     goip_sim.set_line("G104", provider="移动")
     gateway = client(session, goip_sim)
-    await gateway.async_send(SendRequest(("13600000000", "13611111111"), "hi", provider="移动"))
+    await gateway.async_send(
+        SendRequest(("13600000000", "13611111111"), "hi", provider="移动")
+    )
     await goip_sim.advance()
     assert {sub.goip_line for sub in goip_sim.tasks["5689"]} == {"G104"}
 
@@ -341,7 +351,9 @@ def test_parse_push_of_the_querysms_example() -> None:
 
 
 def test_parse_push_tolerates_an_odd_time() -> None:
-    body = b'{"goip_line": "G1", "from_number": "1", "content": "x", "recv_time": "soon"}'
+    body = (
+        b'{"goip_line": "G1", "from_number": "1", "content": "x", "recv_time": "soon"}'
+    )
     assert GoipGateway.parse_push("POST", {}, {}, body)[0].timestamp is None  # type: ignore[union-attr]
 
 

@@ -54,7 +54,9 @@ def test_import_scan_finds_a_home_assistant_import(tmp_path: Path) -> None:
 
 
 def test_registry_keys_are_vendor_names() -> None:
-    assert {key: gateway.vendor for key, gateway in GATEWAYS.items()} == {"goip": "goip"}
+    assert {key: gateway.vendor for key, gateway in GATEWAYS.items()} == {
+        "goip": "goip"
+    }
 
 
 @pytest.mark.parametrize(
@@ -108,13 +110,29 @@ def test_numbers_and_recipients() -> None:
         normalize_number("call me")
     with pytest.raises(ValueError):
         normalize_number("")
-    assert unique_recipients(["1 2 3", "123", "45", "123"]) == (["123", "45"], ["123", "123"])
+    assert unique_recipients(["1 2 3", "123", "45", "123"]) == (
+        ["123", "45"],
+        ["123", "123"],
+    )
     assert chunked(["a", "b", "c"], 2) == [["a", "b"], ["c"]]
 
 
 def test_field_helpers() -> None:
-    assert [as_text(v) for v in (None, "", " null ", 5, " x ")] == [None, None, None, "5", "x"]
-    assert [as_int(v) for v in (None, "", "-1", 7, "3.0", "n/a")] == [None, None, -1, 7, 3, None]
+    assert [as_text(v) for v in (None, "", " null ", 5, " x ")] == [
+        None,
+        None,
+        None,
+        "5",
+        "x",
+    ]
+    assert [as_int(v) for v in (None, "", "-1", 7, "3.0", "n/a")] == [
+        None,
+        None,
+        -1,
+        7,
+        3,
+        None,
+    ]
 
 
 def test_rejected_error_keeps_code_and_reason() -> None:

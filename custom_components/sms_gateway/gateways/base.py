@@ -69,12 +69,12 @@ class Gateway(ABC):
         session: aiohttp.ClientSession,
         config: Mapping[str, Any],
         *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
     ) -> None:
         """Keep the injected session and the entry's configuration."""
         self._session = session
         self._config = dict(config)
-        self._timeout = timeout
+        self._timeout = timeout or DEFAULT_TIMEOUT
 
     @property
     @abstractmethod

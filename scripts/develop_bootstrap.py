@@ -1,0 +1,169 @@
+"""Onboard the development instance and add the GoIP simulator through the UI's API.
+
+Everything goes through Home Assistant's own HTTP API, the way the frontend
+does it: onboarding creates the owner, the config flow creates the entry, and
+the webhook URL its last step shows is given to the simulator as push target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+USERNAME = "dev"
+PASSWORD = "sms-gateway-dev"  # noqa: S105 - a throwaway local development login
+SIM_USER, SIM_PASSWORD = "admin", "admin"
+
+
+def request(
+    url: str,
+    body: dict[str, Any] | None = None,
+    token: str | None = None,
+    form: bool = False,
+) -> Any:
+    """One HTTP call; JSON in and out (or a form body)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = None
+    if body is not None:
+        if form:
+            data = urllib.parse.urlencode(body).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(url, data=data, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+def wait_for(url: str, seconds: float) -> None:
+    """Until `url` answers at all."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit(f"{url} did not come up; see .develop/*.log")
+            time.sleep(1)
+
+
+def onboard(ha: str) -> str:
+    """Create the owner and finish onboarding; return an access token."""
+    client_id = f"{ha}/"
+    code = request(
+        f"{ha}/api/onboarding/users",
+        {
+            "client_id": client_id,
+            "name": "Developer",
+            "username": USERNAME,
+            "password": PASSWORD,
+            "language": "en",
+        },
+    )["auth_code"]
+    token = request(
+        f"{ha}/auth/token",
+        {"grant_type": "authorization_code", "code": code, "client_id": client_id},
+        form=True,
+    )["access_token"]
+    request(f"{ha}/api/onboarding/core_config", {}, token)
+    request(f"{ha}/api/onboarding/analytics", {}, token)
+    request(
+        f"{ha}/api/onboarding/integration",
+        {"client_id": client_id, "redirect_uri": f"{ha}/?auth_callback=1"},
+        token,
+    )
+    return str(token)
+
+
+def add_gateway(ha: str, simulator: str, token: str) -> str:
+    """Run the config flow against the simulator; return the webhook URL."""
+    flows = f"{ha}/api/config/config_entries/flow"
+    result = request(flows, {"handler": "sms_gateway"}, token)
+    flow = f"{flows}/{result['flow_id']}"
+    result = request(flow, {"next_step_id": "goip"}, token)
+    sim = urllib.parse.urlsplit(simulator)
+    result = request(
+        flow,
+        {
+            "host": sim.hostname,
+            "port": sim.port,
+            "username": SIM_USER,
+            "password": SIM_PASSWORD,
+            "ssl": False,
+        },
+        token,
+    )
+    if result.get("step_id") != "webhook":
+        sys.exit(f"config flow stopped: {result}")
+    url = str(result["description_placeholders"]["webhook_url"])
+    result = request(flow, {}, token)
+    if result.get("type") != "create_entry":
+        sys.exit(f"config flow stopped: {result}")
+    request(f"{simulator}/_control/config", {"result_url": url, "receive_url": url})
+    return url
+
+
+def find_state(ha: str, token: str, suffix: str) -> dict[str, Any]:
+    """The state of the only entity whose id ends in `suffix`."""
+    states = request(f"{ha}/api/states", token=token)
+    return next(s for s in states if s["entity_id"].endswith(suffix))
+
+
+def check(ha: str, simulator: str, token: str) -> None:
+    """An incoming SMS and a sent one's delivery report reach Home Assistant."""
+    request(
+        f"{simulator}/_control/incoming",
+        {"goip_line": "G101", "from_number": "10086", "content": "develop --check"},
+    )
+    sent = request(
+        f"{ha}/api/services/sms_gateway/send_sms?return_response",
+        {"recipients": "13600000000", "message": "hello from develop --check"},
+        token,
+    )
+    message_id = sent["service_response"]["messages"][0]["message_id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        incoming = find_state(ha, token, "_incoming_sms")["attributes"]
+        report = find_state(ha, token, "_delivery_report")["attributes"]
+        if incoming.get("text") == "develop --check" and report.get("message_id") == message_id:
+            print(f"check passed: SMS received, {message_id} {report['event_type']}")
+            return
+        time.sleep(1)
+    sys.exit("check failed: no incoming SMS or delivery report within 60 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ha", required=True)
+    parser.add_argument("--simulator", required=True)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    wait_for(f"{args.simulator}/_control/state", 30)
+    wait_for(f"{args.ha}/api/onboarding", 300)
+    token = onboard(args.ha)
+    webhook_url = add_gateway(args.ha, args.simulator, token)
+    print(
+        f"\nHome Assistant:  {args.ha}  (login: {USERNAME} / {PASSWORD})\n"
+        f"GoIP simulator:  {args.simulator}  (state: {args.simulator}/_control/state)\n"
+        f"Webhook:         {webhook_url}\n"
+        "An incoming SMS arrives every 20 s: watch the 'Incoming SMS' event entity, or\n"
+        "Developer tools → Events → listen to 'sms_gateway_sms_received'.\n",
+        flush=True,
+    )
+    if args.check:
+        check(args.ha, args.simulator, token)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""The config flow: menu, GoIP form, errors, webhook step, reauth, reconfigure, options."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.network import NoURLAvailableError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sms_gateway.const import (
+    CONF_DEFAULT_PORT,
+    CONF_DEFAULT_RECIPIENTS,
+    CONF_LOCAL_ONLY,
+    CONF_POLL_INTERVAL,
+    DOMAIN,
+)
+from simulator.goip import GoipSimulator
+
+from .conftest import PASSWORD
+
+
+def form(sim: GoipSimulator, **changes: object) -> dict[str, object]:
+    return {
+        "host": "127.0.0.1",
+        "port": sim.port,
+        "username": "admin",
+        "password": PASSWORD,
+        "ssl": False,
+        **changes,
+    }
+
+
+async def start_goip(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["goip"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "goip"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "goip"
+    assert list(result["data_schema"].schema) == [
+        "host",
+        "port",
+        "username",
+        "password",
+        "ssl",
+    ]
+    return result["flow_id"]
+
+
+async def test_user_flow_creates_the_entry_after_showing_the_webhook(
+    hass: HomeAssistant, goip_sim: GoipSimulator
+) -> None:
+    await async_process_ha_core_config(
+        hass, {"internal_url": "http://192.168.1.2:8123"}
+    )
+    flow_id = await start_goip(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, form(goip_sim))
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "webhook"
+    url = result["description_placeholders"]["webhook_url"]
+    assert url.startswith("http://192.168.1.2:8123/api/webhook/")
+    with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"GoIP SMS Server 127.0.0.1:{goip_sim.port}"
+    webhook_id = result["data"].pop("webhook_id")
+    assert url.endswith(webhook_id)
+    assert len(webhook_id) >= 32
+    assert result["data"] == {**form(goip_sim), "vendor": "goip"}
+    assert result["result"].unique_id == f"127.0.0.1:{goip_sim.port}"
+
+
+async def test_webhook_step_without_a_known_url_shows_the_path(
+    hass: HomeAssistant, goip_sim: GoipSimulator
+) -> None:
+    flow_id = await start_goip(hass)
+    with patch(
+        "homeassistant.components.webhook.async_generate_url",
+        side_effect=NoURLAvailableError,
+    ):
+        result = await hass.config_entries.flow.async_configure(flow_id, form(goip_sim))
+    assert result["description_placeholders"]["webhook_url"].startswith("/api/webhook/")
+    hass.config_entries.flow.async_abort(flow_id)
+
+
+@pytest.mark.parametrize(
+    ("fault", "changes", "error"),
+    [
+        (None, {"password": "wrong"}, "invalid_auth"),
+        ("http500", {}, "cannot_connect"),
+        ("malformed", {}, "unexpected_answer"),
+    ],
+)
+async def test_user_flow_errors_then_recovers(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    fault: str | None,
+    changes: dict[str, str],
+    error: str,
+) -> None:
+    flow_id = await start_goip(hass)
+    goip_sim.fault = fault
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, form(goip_sim, **changes)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    goip_sim.fault = None
+    result = await hass.config_entries.flow.async_configure(flow_id, form(goip_sim))
+    assert result["step_id"] == "webhook"
+    hass.config_entries.flow.async_abort(flow_id)
+
+
+async def test_user_flow_unexpected_exception(
+    hass: HomeAssistant, goip_sim: GoipSimulator
+) -> None:
+    flow_id = await start_goip(hass)
+    with patch(
+        "custom_components.sms_gateway.gateways.goip.GoipGateway.async_get_info",
+        side_effect=RuntimeError,
+    ):
+        result = await hass.config_entries.flow.async_configure(flow_id, form(goip_sim))
+    assert result["errors"] == {"base": "unknown"}
+    hass.config_entries.flow.async_abort(flow_id)
+
+
+async def test_user_flow_aborts_for_a_configured_server(
+    hass: HomeAssistant, goip_sim: GoipSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    flow_id = await start_goip(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, form(goip_sim))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth(
+    hass: HomeAssistant, goip_sim: GoipSimulator, init_integration: MockConfigEntry
+) -> None:
+    result = await init_integration.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert list(result["data_schema"].schema) == ["username", "password"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"username": "admin", "password": "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    goip_sim.password = "n3w"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"username": "admin", "password": "n3w"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert init_integration.data["password"] == "n3w"
+
+
+async def test_reconfigure_moves_to_a_new_address(
+    hass: HomeAssistant, goip_sim: GoipSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A server known by its address takes the new address as its id."""
+    moved = GoipSimulator(password=PASSWORD)
+    await moved.start()
+    try:
+        result = await init_integration.start_reconfigure_flow(hass)
+        assert result["step_id"] == "reconfigure"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], form(goip_sim, port=moved.port, password="bad")
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], form(goip_sim, port=moved.port)
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+        assert init_integration.data["port"] == moved.port
+        assert init_integration.unique_id == f"127.0.0.1:{moved.port}"
+    finally:
+        await hass.config_entries.async_unload(init_integration.entry_id)
+        await moved.stop()
+
+
+async def test_reconfigure_to_the_same_address(
+    hass: HomeAssistant, goip_sim: GoipSimulator, init_integration: MockConfigEntry
+) -> None:
+    result = await init_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], form(goip_sim, username="admin")
+    )
+    assert result["reason"] == "reconfigure_successful"
+
+
+async def test_reconfigure_onto_another_entrys_address(
+    hass: HomeAssistant, goip_sim: GoipSimulator, init_integration: MockConfigEntry
+) -> None:
+    other = GoipSimulator(password=PASSWORD)
+    await other.start()
+    try:
+        MockConfigEntry(domain=DOMAIN, unique_id=f"127.0.0.1:{other.port}").add_to_hass(
+            hass
+        )
+        result = await init_integration.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], form(goip_sim, port=other.port)
+        )
+        assert result["reason"] == "already_configured"
+    finally:
+        await other.stop()
+
+
+async def test_reconfigure_of_a_gateway_with_a_serial(
+    hass: HomeAssistant, goip_sim: GoipSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A gateway with a serial number must keep it: another one is refused."""
+    from custom_components.sms_gateway.gateways.models import GatewayInfo
+
+    hass.config_entries.async_update_entry(init_integration, unique_id="SN-1")
+    for serial, reason in (
+        ("SN-2", "wrong_gateway"),
+        ("SN-1", "reconfigure_successful"),
+    ):
+        result = await init_integration.start_reconfigure_flow(hass)
+        with patch(
+            "custom_components.sms_gateway.gateways.goip.GoipGateway.async_get_info",
+            return_value=GatewayInfo("DBLTek", "x", serial=serial),
+        ):
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], form(goip_sim)
+            )
+        assert result["reason"] == reason
+        await hass.async_block_till_done()
+
+
+async def test_options_flow(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    schema = result["data_schema"].schema
+    assert list(schema) == [
+        CONF_POLL_INTERVAL,
+        CONF_DEFAULT_RECIPIENTS,
+        CONF_DEFAULT_PORT,
+        CONF_LOCAL_ONLY,
+    ]
+    port_selector = schema[next(k for k in schema if k == CONF_DEFAULT_PORT)]
+    assert port_selector.config["options"] == ["G101", "G102", "G103", "G104"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_POLL_INTERVAL: 60,
+            CONF_DEFAULT_RECIPIENTS: "13600000000, 13611111111",
+            CONF_DEFAULT_PORT: "G102",
+            CONF_LOCAL_ONLY: False,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert init_integration.options[CONF_POLL_INTERVAL] == 60
+    coordinator = init_integration.runtime_data.coordinator
+    assert coordinator.update_interval.total_seconds() == 60
+
+
+async def test_options_flow_of_an_unloaded_entry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    schema = result["data_schema"].schema
+    port_selector = schema[next(k for k in schema if k == CONF_DEFAULT_PORT)]
+    assert port_selector.config["options"] == []

@@ -1,0 +1,218 @@
+"""Set-up, unload and removal of an entry; ports that come and go; availability."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.sms_gateway.const import DOMAIN
+from simulator.goip import GoipSimulator
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let one poll interval pass and the poll it starts finish."""
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert hass.services.has_service("notify", "goip_sms_server")
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert not hass.services.has_service("notify", "goip_sms_server")
+    assert (
+        hass.states.get("binary_sensor.goip_sms_server_g101_online").state
+        == STATE_UNAVAILABLE
+    )
+
+
+@pytest.mark.parametrize("fault", ["http500", "timeout", "malformed"])
+async def test_setup_retries_while_the_server_fails(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    mock_config_entry: MockConfigEntry,
+    fault: str,
+) -> None:
+    goip_sim.fault = fault
+    mock_config_entry.add_to_hass(hass)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "custom_components.sms_gateway.gateways.base.DEFAULT_TIMEOUT", 0.2
+        )
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    goip_sim.fault = None
+
+
+async def test_setup_with_wrong_credentials_starts_reauth(
+    hass: HomeAssistant, goip_sim: GoipSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    goip_sim.password = "changed"
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_devices(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    gateway = device_registry.async_get_device(
+        identifiers={(DOMAIN, init_integration.entry_id)}
+    )
+    assert gateway is not None
+    assert (gateway.manufacturer, gateway.model, gateway.name) == (
+        "DBLTek",
+        "GoIP SMS Server",
+        "GoIP SMS Server",
+    )
+    ports = dr.async_entries_for_config_entry(
+        device_registry, init_integration.entry_id
+    )
+    assert sorted(d.name for d in ports if d.via_device_id == gateway.id) == [
+        "GoIP SMS Server G101",
+        "GoIP SMS Server G102",
+        "GoIP SMS Server G103",
+        "GoIP SMS Server G104",
+    ]
+
+
+async def test_unavailable_while_the_server_is_gone_and_back_by_itself(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entity_id = "binary_sensor.goip_sms_server_g101_online"
+    assert hass.states.get(entity_id).state == STATE_ON
+    goip_sim.fault = "http500"
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    await poll(hass, freezer)
+    await poll(hass, freezer)
+    assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+    assert (
+        hass.states.get("event.goip_sms_server_incoming_sms").state != STATE_UNAVAILABLE
+    )
+    errors = [
+        r for r in caplog.records if r.name.startswith("custom_components.sms_gateway")
+    ]
+    assert len(errors) == 1
+    assert "HTTP 500" in errors[0].getMessage()
+    caplog.clear()
+    goip_sim.fault = None
+    goip_sim.set_line("G101", online=0)
+    await poll(hass, freezer)
+    await poll(hass, freezer)
+    assert hass.states.get(entity_id).state == STATE_OFF
+    recovered = [
+        r for r in caplog.records if r.name.startswith("custom_components.sms_gateway")
+    ]
+    assert [r.getMessage() for r in recovered] == [
+        "Fetching GoIP SMS Server data recovered"
+    ]
+
+
+async def test_a_revoked_password_starts_reauth(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    goip_sim.password = "revoked"
+    await poll(hass, freezer)
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_ports_that_appear_and_vanish(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    goip_sim.set_line("G105", reg="LOGOUT")
+    await poll(hass, freezer)
+    assert (
+        hass.states.get("sensor.goip_sms_server_g105_registration").state
+        == "not_registered"
+    )
+    goip_sim.remove_line("G102")
+    await poll(hass, freezer)
+    assert hass.states.get("sensor.goip_sms_server_g102_registration") is None
+    assert entity_registry.async_get("sensor.goip_sms_server_g102_registration") is None
+    identifier = (DOMAIN, f"{init_integration.entry_id}#G102")
+    assert device_registry.async_get_device(identifiers={identifier}) is None
+    goip_sim.set_line("G102")
+    await poll(hass, freezer)
+    assert (
+        hass.states.get("sensor.goip_sms_server_g102_registration").state
+        == "registered"
+    )
+
+
+async def test_only_vanished_ports_can_be_deleted_by_hand(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    entry_id = init_integration.entry_id
+    stale = device_registry.async_get_or_create(
+        config_entry_id=entry_id, identifiers={(DOMAIN, f"{entry_id}#G999")}
+    )
+    live = device_registry.async_get_device(identifiers={(DOMAIN, f"{entry_id}#G101")})
+    gateway = device_registry.async_get_device(identifiers={(DOMAIN, entry_id)})
+    results = []
+    for device in (stale, live, gateway):
+        assert device is not None
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": entry_id,
+                "device_id": device.id,
+            }
+        )
+        results.append((await client.receive_json())["success"])
+    assert results == [True, False, False]
+
+
+async def test_removing_the_entry_deletes_its_store(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_storage: dict[str, object],
+) -> None:
+    key = f"{DOMAIN}.{init_integration.entry_id}"
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert key in hass_storage
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
