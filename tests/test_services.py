@@ -273,3 +273,25 @@ async def test_a_device_of_another_integration_is_refused(
     with pytest.raises(ServiceValidationError) as err:
         await send(hass, device_id=device.id, recipients="13600000000", message="x")
     assert err.value.translation_key == "unknown_device"
+
+
+async def test_routing_a_gateway_cannot_do_is_refused(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checks follow the declared capabilities, whatever the vendor."""
+    from custom_components.sms_gateway.gateways.models import Capability
+
+    gateway = init_integration.runtime_data.gateway
+    monkeypatch.setattr(
+        gateway,
+        "capabilities",
+        gateway.capabilities - {Capability.PORT_ROUTING, Capability.PROVIDER_ROUTING},
+    )
+    for extra, key in (({"port": "G101"}, "port_not_supported"), ({"provider": "p"}, "provider_not_supported")):
+        with pytest.raises(ServiceValidationError) as err:
+            await send(hass, recipients="13600000000", message="x", **extra)
+        assert err.value.translation_key == key
+    assert goip_sim.tasks == {}
