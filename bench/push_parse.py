@@ -11,7 +11,7 @@ import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from custom_components.sms_gateway.gateways import GATEWAYS  # noqa: E402
+from custom_components.sms_gateway.gateways import GATEWAYS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 ROUNDS = 20_000

@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 
 USERNAME = "dev"
-PASSWORD = "sms-gateway-dev"  # noqa: S105 - a throwaway local development login
+PASSWORD = "sms-gateway-dev"
 SIM_USER, SIM_PASSWORD = "admin", "admin"
 
 
@@ -136,7 +136,10 @@ def check(ha: str, simulator: str, token: str) -> None:
     while time.monotonic() < deadline:
         incoming = find_state(ha, token, "_incoming_sms")["attributes"]
         report = find_state(ha, token, "_delivery_report")["attributes"]
-        if incoming.get("text") == "develop --check" and report.get("message_id") == message_id:
+        if (
+            incoming.get("text") == "develop --check"
+            and report.get("message_id") == message_id
+        ):
             print(f"check passed: SMS received, {message_id} {report['event_type']}")
             return
         time.sleep(1)
