@@ -6,10 +6,18 @@ from datetime import datetime
 import time
 from typing import Any
 
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.sms_gateway import inbound as inbound_module
-from custom_components.sms_gateway.const import DOMAIN, EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED
+from custom_components.sms_gateway.const import (
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_SMS_RECEIVED,
+)
 from custom_components.sms_gateway.gateways.models import (
     DeliveryReport,
     DeliveryStatus,
@@ -18,7 +26,6 @@ from custom_components.sms_gateway.gateways.models import (
     SendResult,
 )
 from custom_components.sms_gateway.inbound import MAX_AGE, BoundedLog, Inbound
-from homeassistant.core import HomeAssistant
 
 
 def test_bounded_log_drops_the_oldest_beyond_its_size() -> None:
@@ -51,8 +58,10 @@ async def test_stores_are_bounded_and_survive_a_restart(
     assert first.process(sms) == 120
     first.track_sent(
         SendResult(
-            tuple(RecipientResult(f"{n}", f"1.{n}", accepted=True) for n in range(30))
-            + (RecipientResult("9", None, accepted=False, reason="x"),)
+            (
+                *(RecipientResult(f"{n}", f"1.{n}", accepted=True) for n in range(30)),
+                RecipientResult("9", None, accepted=False, reason="x"),
+            )
         ),
         port=None,
     )

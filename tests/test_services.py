@@ -290,7 +290,10 @@ async def test_routing_a_gateway_cannot_do_is_refused(
         "capabilities",
         gateway.capabilities - {Capability.PORT_ROUTING, Capability.PROVIDER_ROUTING},
     )
-    for extra, key in (({"port": "G101"}, "port_not_supported"), ({"provider": "p"}, "provider_not_supported")):
+    for extra, key in (
+        ({"port": "G101"}, "port_not_supported"),
+        ({"provider": "p"}, "provider_not_supported"),
+    ):
         with pytest.raises(ServiceValidationError) as err:
             await send(hass, recipients="13600000000", message="x", **extra)
         assert err.value.translation_key == key

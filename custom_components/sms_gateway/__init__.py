@@ -52,7 +52,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
     await inbound.async_load()
     coordinator = SmsGatewayCoordinator(hass, entry, gateway, inbound)
     entry.runtime_data = SmsGatewayData(
-        hass=hass, gateway=gateway, coordinator=coordinator, inbound=inbound
+        gateway=gateway, coordinator=coordinator, inbound=inbound
     )
     await coordinator.async_config_entry_first_refresh()
     device = dr.async_get(hass).async_get_or_create(

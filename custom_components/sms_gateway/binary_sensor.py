@@ -14,17 +14,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmsGatewayConfigEntry
-from .entity import PortEntity, async_add_port_entities
+from .entity import PortEntity, PortEntityDescription, async_add_port_entities
 from .gateways.models import PortField, PortStatus
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class PortBinarySensorDescription(BinarySensorEntityDescription):
-    """A port binary sensor, created where the vendor reports `field`."""
+class PortBinarySensorDescription(BinarySensorEntityDescription, PortEntityDescription):
+    """A port binary sensor: where its state comes from."""
 
-    field: PortField
     is_on_fn: Callable[[PortStatus], bool | None]
 
 
@@ -45,13 +44,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create the binary sensors of every port the vendor reports them for."""
-    coordinator = entry.runtime_data.coordinator
-    fields = entry.runtime_data.gateway.port_fields
-    descriptions = [d for d in PORT_BINARY_SENSORS if d.field in fields]
     async_add_port_entities(
-        entry,
-        async_add_entities,
-        lambda port: (PortBinarySensor(coordinator, d, port) for d in descriptions),
+        entry, async_add_entities, PORT_BINARY_SENSORS, PortBinarySensor
     )
 
 

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 class SmsGatewayData:
     """What a loaded entry holds."""
 
-    hass: HomeAssistant
     gateway: Gateway
     coordinator: SmsGatewayCoordinator
     inbound: Inbound

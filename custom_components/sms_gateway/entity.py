@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -12,7 +13,14 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator, port_identifier
-from .gateways.models import PortStatus
+from .gateways.models import PortField, PortStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortEntityDescription(EntityDescription):
+    """A port entity, created where the vendor reports `field`."""
+
+    field: PortField
 
 
 def gateway_device_info(entry: SmsGatewayConfigEntry) -> DeviceInfo:
@@ -81,13 +89,19 @@ class PortEntity(CoordinatorEntity[SmsGatewayCoordinator]):
 
 
 @callback
-def async_add_port_entities(
+def async_add_port_entities[_DescriptionT: PortEntityDescription](
     entry: SmsGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    entities_for: Callable[[PortStatus], Iterable[Entity]],
+    descriptions: Sequence[_DescriptionT],
+    entity_class: Callable[[SmsGatewayCoordinator, _DescriptionT, PortStatus], Entity],
 ) -> None:
-    """Add a port's entities now and whenever a new port appears."""
+    """Add each port's entities, for the fields the vendor reports.
+
+    Ports that appear later get theirs at the poll that first lists them.
+    """
     coordinator = entry.runtime_data.coordinator
+    fields = entry.runtime_data.gateway.port_fields
+    reported = [d for d in descriptions if d.field in fields]
     known: set[str] = set()
 
     @callback
@@ -96,7 +110,11 @@ def async_add_port_entities(
         known.intersection_update(ports)
         new = [port for port_id, port in ports.items() if port_id not in known]
         known.update(port.port_id for port in new)
-        if entities := [entity for port in new for entity in entities_for(port)]:
+        if entities := [
+            entity_class(coordinator, description, port)
+            for port in new
+            for description in reported
+        ]:
             async_add_entities(entities)
 
     add_new_ports()

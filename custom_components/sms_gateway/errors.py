@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     HomeAssistantError,
@@ -24,19 +25,20 @@ from .gateways.errors import (
 @contextmanager
 def translate_errors(
     error_class: Callable[..., HomeAssistantError] = HomeAssistantError,
-    reauth_entry: ConfigEntry | None = None,
+    reauth: tuple[HomeAssistant, ConfigEntry] | None = None,
 ) -> Iterator[None]:
     """Raise `error_class` with a translation key for a gateway error.
 
     Refused credentials raise `ConfigEntryAuthFailed` (the coordinator's way to
-    start reauth) or, in an action, start reauth of `reauth_entry` and raise
-    `error_class`.
+    start reauth) or, in an action, start reauth of the entry in `reauth` and
+    raise `error_class`.
     """
     try:
         yield
     except GatewayAuthError as err:
-        if reauth_entry is not None:
-            reauth_entry.async_start_reauth(reauth_entry.runtime_data.hass)
+        if reauth is not None:
+            hass, entry = reauth
+            entry.async_start_reauth(hass)
             raise error_class(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err

@@ -60,7 +60,11 @@ class SmsNotificationService(BaseNotificationService):
             self.entry.options.get(CONF_DEFAULT_RECIPIENTS)
         )
         await async_send_sms(
-            self.entry, recipients, message, port=port or _default_port(self.entry)
+            self.hass,
+            self.entry,
+            recipients,
+            message,
+            port=port or _default_port(self.entry),
         )
 
 
@@ -95,4 +99,6 @@ class DefaultRecipientsNotifyEntity(SmsGatewayEntity, NotifyEntity):
                 translation_domain=DOMAIN, translation_key="no_default_recipients"
             )
         text = f"{title}\n{message}" if title else message
-        await async_send_sms(entry, recipients, text, port=_default_port(entry))
+        await async_send_sms(
+            self.hass, entry, recipients, text, port=_default_port(entry)
+        )

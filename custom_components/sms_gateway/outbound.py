@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 import re
 
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
@@ -38,6 +39,7 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
 
 
 async def async_send_sms(
+    hass: HomeAssistant,
     entry: SmsGatewayConfigEntry,
     recipients: list[str],
     message: str,
@@ -68,7 +70,7 @@ async def async_send_sms(
             raise _invalid("port_not_ready", port=port)
     if provider is not None and Capability.PROVIDER_ROUTING not in capabilities:
         raise _invalid("provider_not_supported")
-    with translate_errors(HomeAssistantError, reauth_entry=entry):
+    with translate_errors(HomeAssistantError, reauth=(hass, entry)):
         result = await data.gateway.async_send(
             SendRequest(tuple(recipients), message, port=port, provider=provider)
         )

@@ -15,17 +15,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmsGatewayConfigEntry
-from .entity import PortEntity, async_add_port_entities
+from .entity import PortEntity, PortEntityDescription, async_add_port_entities
 from .gateways.models import PortField, PortStatus, Registration
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class PortSensorDescription(SensorEntityDescription):
-    """A port sensor, created where the vendor reports `field`."""
+class PortSensorDescription(SensorEntityDescription, PortEntityDescription):
+    """A port sensor: where its value comes from."""
 
-    field: PortField
     value_fn: Callable[[PortStatus], str | int | None]
 
 
@@ -61,14 +60,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create the sensors of every port the vendor reports them for."""
-    coordinator = entry.runtime_data.coordinator
-    fields = entry.runtime_data.gateway.port_fields
-    descriptions = [d for d in PORT_SENSORS if d.field in fields]
-    async_add_port_entities(
-        entry,
-        async_add_entities,
-        lambda port: (PortSensor(coordinator, d, port) for d in descriptions),
-    )
+    async_add_port_entities(entry, async_add_entities, PORT_SENSORS, PortSensor)
 
 
 class PortSensor(PortEntity, SensorEntity):

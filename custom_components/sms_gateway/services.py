@@ -77,6 +77,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def send_sms(call: ServiceCall) -> ServiceResponse:
         entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
         result = await async_send_sms(
+            hass,
             entry,
             split_recipients(call.data[ATTR_RECIPIENTS]),
             call.data[ATTR_MESSAGE],
