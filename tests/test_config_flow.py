@@ -71,12 +71,25 @@ async def test_user_flow_creates_the_entry_after_showing_the_webhook(
     with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
         result = await hass.config_entries.flow.async_configure(flow_id, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"GoIP SMS Server 127.0.0.1:{goip_sim.port}"
+    assert result["title"] == "GoIP SMS Server"
     webhook_id = result["data"].pop("webhook_id")
     assert url.endswith(webhook_id)
     assert len(webhook_id) >= 32
     assert result["data"] == {**form(goip_sim), "vendor": "goip"}
     assert result["result"].unique_id == f"127.0.0.1:{goip_sim.port}"
+
+
+async def test_a_second_server_is_told_apart_by_its_address(
+    hass: HomeAssistant, goip_sim: GoipSimulator
+) -> None:
+    MockConfigEntry(domain=DOMAIN, title="GoIP SMS Server", unique_id="x").add_to_hass(
+        hass
+    )
+    flow_id = await start_goip(hass)
+    await hass.config_entries.flow.async_configure(flow_id, form(goip_sim))
+    with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["title"] == f"GoIP SMS Server 127.0.0.1:{goip_sim.port}"
 
 
 async def test_webhook_step_without_a_known_url_shows_the_path(
@@ -149,6 +162,12 @@ async def test_reauth(
     result = await init_integration.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
     assert list(result["data_schema"].schema) == ["username", "password"]
+    suggested = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {"username": "admin"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"username": "admin", "password": "wrong"}
     )
@@ -188,14 +207,22 @@ async def test_reconfigure_moves_to_a_new_address(
         await moved.stop()
 
 
-async def test_reconfigure_to_the_same_address(
+async def test_reconfigure_keeps_the_password_left_empty(
     hass: HomeAssistant, goip_sim: GoipSimulator, init_integration: MockConfigEntry
 ) -> None:
     result = await init_integration.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], form(goip_sim, username="admin")
-    )
+    shown = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert "password" not in shown
+    assert shown["port"] == goip_sim.port
+    fields = form(goip_sim)
+    del fields["password"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], fields)
     assert result["reason"] == "reconfigure_successful"
+    assert init_integration.data["password"] == PASSWORD
 
 
 async def test_reconfigure_onto_another_entrys_address(

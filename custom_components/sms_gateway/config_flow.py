@@ -58,11 +58,19 @@ _SELECTORS: dict[FieldKind, Any] = {
 }
 
 
-def _schema(fields: tuple[ConfigField, ...]) -> vol.Schema:
-    """A form of the vendor's declared fields."""
+def _schema(fields: tuple[ConfigField, ...], keep_secrets: bool = False) -> vol.Schema:
+    """A form of the vendor's declared fields.
+
+    With `keep_secrets`, secret fields may stay empty: the stored value stays.
+    """
     schema: dict[vol.Marker, Any] = {}
     for field in fields:
-        marker = vol.Required if field.required else vol.Optional
+        secret = field.kind is FieldKind.PASSWORD
+        marker = (
+            vol.Required
+            if field.required and not (secret and keep_secrets)
+            else vol.Optional
+        )
         key = (
             marker(field.key)
             if field.default is None
@@ -90,6 +98,17 @@ async def _async_probe(
     except Exception:
         LOGGER.exception("Unexpected error while connecting to the gateway")
         return gateway, None, {"base": "unknown"}
+
+
+def _shown(
+    fields: tuple[ConfigField, ...], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Values to pre-fill a form with: never a stored secret."""
+    return {
+        field.key: values[field.key]
+        for field in fields
+        if field.key in values and field.kind is not FieldKind.PASSWORD
+    }
 
 
 def webhook_url(hass: HomeAssistant, webhook_id: str, local: bool) -> str:
@@ -141,7 +160,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(info.serial or gateway.location)
                 self._abort_if_unique_id_configured()
                 self._data = {**data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
-                self._title = f"{info.model} {gateway.location}"
+                self._title = self._unique_title(info.model, gateway.location)
                 return await self.async_step_webhook()
         return self.async_show_form(
             step_id=vendor,
@@ -150,6 +169,11 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
         )
+
+    def _unique_title(self, model: str, location: str) -> str:
+        """The model; with the address when another entry has that title."""
+        taken = {entry.title for entry in self._async_current_entries()}
+        return model if model not in taken else f"{model} {location}"
 
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
@@ -194,10 +218,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(fields),
-                {key: entry.data[key] for key in gateway.credential_keys}
-                if user_input is None
-                else user_input,
+                _schema(fields), _shown(fields, user_input or entry.data)
             ),
             description_placeholders={"name": entry.title},
             errors=errors,
@@ -208,8 +229,10 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change address or credentials of the same gateway."""
         entry = self._get_reconfigure_entry()
+        fields = GATEWAYS[entry.data[CONF_VENDOR]].config_fields
         errors: dict[str, str] = {}
         if user_input is not None:
+            user_input = {k: v for k, v in user_input.items() if v not in (None, "")}
             gateway, info, errors = await _async_probe(
                 self.hass, {**entry.data, **user_input}
             )
@@ -228,8 +251,8 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(GATEWAYS[entry.data[CONF_VENDOR]].config_fields),
-                user_input or entry.data,
+                _schema(fields, keep_secrets=True),
+                _shown(fields, {**entry.data, **(user_input or {})}),
             ),
             errors=errors,
         )
