@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 import hashlib
 import time
@@ -83,6 +84,8 @@ class Inbound:
         self.device_id: str | None = None
         self.seen = BoundedLog(MAX_SEEN, MAX_AGE)
         self.sent = BoundedLog(MAX_SENT, MAX_AGE)
+        # vendor reference -> message_id, learned from reports carrying both
+        self.references = BoundedLog(MAX_SENT, MAX_AGE)
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
         )
@@ -90,10 +93,9 @@ class Inbound:
     async def async_load(self) -> None:
         """Read what earlier runs saw and sent."""
         if stored := await self._store.async_load():
-            self.seen.items = dict(stored.get("seen", {}))
-            self.sent.items = dict(stored.get("sent", {}))
-            self.seen.prune()
-            self.sent.prune()
+            for name, log in self._logs().items():
+                log.items = dict(stored.get(name, {}))
+                log.prune()
 
     async def async_save(self) -> None:
         """Write now (on unload); otherwise writes are batched."""
@@ -103,8 +105,11 @@ class Inbound:
         """Forget everything (the entry was deleted)."""
         await self._store.async_remove()
 
+    def _logs(self) -> dict[str, BoundedLog]:
+        return {"seen": self.seen, "sent": self.sent, "references": self.references}
+
     def _data(self) -> dict[str, Any]:
-        return {"seen": self.seen.items, "sent": self.sent.items}
+        return {name: log.items for name, log in self._logs().items()}
 
     @callback
     def track_sent(self, result: SendResult, port: str | None) -> None:
@@ -131,12 +136,13 @@ class Inbound:
     def process(self, items: list[InboundItem]) -> int:
         """Fire each new item once; return how many fired."""
         fired = 0
-        for item in items:
-            if (
-                isinstance(item, DeliveryReport)
-                and item.status is DeliveryStatus.PENDING
-            ):
-                continue
+        for received in items:
+            if isinstance(received, DeliveryReport):
+                if received.status is DeliveryStatus.PENDING:
+                    continue
+                item: InboundItem = self._correlate(received)
+            else:
+                item = received
             key = _dedupe_key(item)
             if key in self.seen.items:
                 LOGGER.debug("Dropping a duplicate %s", type(item).__name__)
@@ -152,6 +158,19 @@ class Inbound:
         if fired:
             self._store.async_delay_save(self._data, SAVE_DELAY)
         return fired
+
+    def _correlate(self, report: DeliveryReport) -> DeliveryReport:
+        """Learn or apply the link between the vendor's reference and our id."""
+        if report.reference is None:
+            return report
+        if report.message_id is not None:
+            self.references.add(
+                report.reference, {"at": time.time(), "id": report.message_id}
+            )
+            return report
+        if known := self.references.items.get(report.reference):
+            return replace(report, message_id=known["id"])
+        return report
 
     def _base(self, port: str | None) -> dict[str, Any]:
         return {
@@ -171,7 +190,7 @@ class Inbound:
         }
 
     def _report_data(self, report: DeliveryReport) -> dict[str, Any]:
-        sent = self.sent.items.get(report.message_id)
+        sent = self.sent.items.get(report.message_id or "")
         if sent is not None and not sent["final"]:
             sent["final"] = True
         return {
@@ -194,9 +213,12 @@ class Inbound:
 
 def _dedupe_key(item: InboundItem) -> str:
     if isinstance(item, DeliveryReport):
-        return f"report:{item.message_id}:{item.status.value}"
+        subject = item.message_id or f"ref:{item.reference}"
+        return f"report:{subject}:{item.status.value}"
     if item.message_id:
-        return f"sms:{item.message_id}"
+        # A vendor's id may start again when its database is reset.
+        stamp = item.timestamp.isoformat() if item.timestamp else ""
+        return f"sms:{item.message_id}@{stamp}"
     digest = hashlib.sha256(
         "\x1f".join(
             (

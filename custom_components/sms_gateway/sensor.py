@@ -1,9 +1,9 @@
-"""Per-port sensors: registration and remaining SMS allowances."""
+"""Sensors: per port (registration, signal, allowances, SIM) and per gateway."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -11,21 +11,65 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import SIGNAL_STRENGTH_DECIBELS_MILLIWATT, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmsGatewayConfigEntry
-from .entity import PortEntity, PortEntityDescription, async_add_port_entities
-from .gateways.models import PortField, PortStatus, Registration
+from .entity import (
+    PortEntity,
+    PortEntityDescription,
+    SmsGatewayEntity,
+    async_add_port_entities,
+)
+from .gateways.models import (
+    CallState,
+    GatewayField,
+    GatewayStatus,
+    PortField,
+    PortStatus,
+    Registration,
+)
 
 PARALLEL_UPDATES = 0
+
+type Value = str | int | float | None
+
+
+def asu_to_dbm(asu: int | None) -> int | None:
+    """GSM signal 0-31 (ASU) in dBm: -113 dBm or less up to -51 dBm or more."""
+    return None if asu is None else -113 + 2 * asu
 
 
 @dataclass(frozen=True, kw_only=True)
 class PortSensorDescription(SensorEntityDescription, PortEntityDescription):
     """A port sensor: where its value comes from."""
 
-    value_fn: Callable[[PortStatus], str | int | None]
+    value_fn: Callable[[PortStatus], Value]
+
+
+def _diagnostic(field: PortField, enabled: bool = False) -> PortSensorDescription:
+    """A diagnostic text sensor that shows the field as it is."""
+    return PortSensorDescription(
+        key=field.value,
+        translation_key=field.value,
+        field=field,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=enabled,
+        value_fn=lambda port: getattr(port, field.value),
+    )
+
+
+def _count(field: PortField, enabled: bool = True) -> PortSensorDescription:
+    """A remaining allowance: None (unknown) where the vendor says unlimited."""
+    return PortSensorDescription(
+        key=field.value,
+        translation_key=field.value,
+        field=field,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=enabled,
+        value_fn=lambda port: getattr(port, field.value),
+    )
 
 
 PORT_SENSORS: tuple[PortSensorDescription, ...] = (
@@ -38,18 +82,52 @@ PORT_SENSORS: tuple[PortSensorDescription, ...] = (
         value_fn=lambda port: port.registration.value,
     ),
     PortSensorDescription(
-        key="remaining_sms",
-        translation_key="remaining_sms",
-        field=PortField.REMAINING_SMS,
+        key="signal",
+        translation_key="signal",
+        field=PortField.SIGNAL,
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda port: port.remaining_sms,
+        value_fn=lambda port: asu_to_dbm(port.signal),
     ),
     PortSensorDescription(
-        key="remaining_sms_today",
-        translation_key="remaining_sms_today",
-        field=PortField.REMAINING_SMS_TODAY,
+        key="call_state",
+        translation_key="call_state",
+        field=PortField.CALL_STATE,
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        options=[state.value for state in CallState],
+        value_fn=lambda port: port.call_state.value if port.call_state else None,
+    ),
+    _count(PortField.REMAINING_SMS),
+    _count(PortField.REMAINING_SMS_TODAY),
+    _count(PortField.REMAINING_CREDIT),
+    _count(PortField.REMAINING_MONTHLY_CREDIT, enabled=False),
+    _count(PortField.REMAINING_DAILY_CREDIT, enabled=False),
+    _diagnostic(PortField.NETWORK_TYPE),
+    _diagnostic(PortField.NUMBER),
+    _diagnostic(PortField.IMEI),
+    _diagnostic(PortField.IMSI),
+    _diagnostic(PortField.ICCID),
+    _diagnostic(PortField.SLOT),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewaySensorDescription(SensorEntityDescription):
+    """A gateway sensor, created where the vendor reports `field`."""
+
+    field: GatewayField
+    value_fn: Callable[[GatewayStatus], Value]
+
+
+GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
+    GatewaySensorDescription(
+        key="queue_depth",
+        translation_key="queue_depth",
+        field=GatewayField.QUEUE_DEPTH,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda port: port.remaining_sms_today,
+        value_fn=lambda status: status.queue_depth,
     ),
 )
 
@@ -59,8 +137,20 @@ async def async_setup_entry(
     entry: SmsGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Create the sensors of every port the vendor reports them for."""
-    async_add_port_entities(entry, async_add_entities, PORT_SENSORS, PortSensor)
+    """Create the sensors the vendor reports values for."""
+    gateway = entry.runtime_data.gateway
+    registrations = [r.value for r in Registration if r in gateway.registration_states]
+    port_sensors = [
+        replace(d, options=registrations) if d.field is PortField.REGISTRATION else d
+        for d in PORT_SENSORS
+    ]
+    async_add_port_entities(entry, async_add_entities, port_sensors, PortSensor)
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        GatewaySensor(coordinator, description)
+        for description in GATEWAY_SENSORS
+        if description.field in gateway.gateway_fields
+    )
 
 
 class PortSensor(PortEntity, SensorEntity):
@@ -69,6 +159,17 @@ class PortSensor(PortEntity, SensorEntity):
     entity_description: PortSensorDescription
 
     @property
-    def native_value(self) -> str | int | None:
-        """The port's value; None (unknown) where the vendor says unlimited."""
+    def native_value(self) -> Value:
+        """The port's value."""
         return self.entity_description.value_fn(self.port)
+
+
+class GatewaySensor(SmsGatewayEntity, SensorEntity):
+    """A sensor of the gateway."""
+
+    entity_description: GatewaySensorDescription
+
+    @property
+    def native_value(self) -> Value:
+        """The gateway's value."""
+        return self.entity_description.value_fn(self.coordinator.data)

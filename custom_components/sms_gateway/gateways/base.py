@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 import json
@@ -12,17 +12,29 @@ import re
 from typing import Any, ClassVar
 
 import aiohttp
+from yarl import URL
 
-from .errors import GatewayConnectionError, GatewayError, GatewayPayloadError
+from .errors import (
+    GatewayConnectionError,
+    GatewayError,
+    GatewayPayloadError,
+    GatewayRejectedError,
+    GatewayTlsError,
+)
 from .models import (
     Capability,
+    GatewayField,
     GatewayInfo,
     GatewayStatus,
     InboundItem,
     PortField,
+    RecipientResult,
+    Registration,
     SendRequest,
     SendResult,
 )
+
+SEND_CONCURRENCY = 4
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -38,6 +50,16 @@ class FieldKind(StrEnum):
     PASSWORD = "password"
     PORT = "port"
     BOOL = "bool"
+    URL = "url"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """What a gateway answered."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +78,9 @@ class Gateway(ABC):
     vendor: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
     port_fields: ClassVar[frozenset[PortField]] = frozenset()
+    gateway_fields: ClassVar[frozenset[GatewayField]] = frozenset()
+    # The registration states this vendor can report.
+    registration_states: ClassVar[frozenset[Registration]] = frozenset(Registration)
     config_fields: ClassVar[tuple[ConfigField, ...]]
     # The config keys that must change together with a new password (reauth).
     credential_keys: ClassVar[tuple[str, ...]] = ("username", "password")
@@ -63,6 +88,8 @@ class Gateway(ABC):
     local_push: ClassVar[bool] = True
     push_methods: ClassVar[tuple[str, ...]] = ("POST",)
     max_recipients_per_request: ClassVar[int] = 1
+    # A text longer than this (UTF-8 bytes) is refused by the vendor.
+    max_message_bytes: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -99,6 +126,10 @@ class Gateway(ABC):
         """Poll the state of sent messages (vendors with `REPORT_POLL`)."""
         raise GatewayError(f"{self.vendor} cannot poll delivery reports")
 
+    async def async_cancel_task(self, task_id: str) -> None:
+        """Stop what of a send request is still queued (vendors with `CANCEL`)."""
+        raise GatewayError(f"{self.vendor} cannot cancel a send")
+
     @classmethod
     @abstractmethod
     def parse_push(
@@ -113,18 +144,61 @@ class Gateway(ABC):
     async def async_close(self) -> None:  # noqa: B027 - most vendors hold nothing
         """Release what the client holds on the gateway (sessions, tokens)."""
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> tuple[int, bytes]:
+    async def _request(
+        self, method: str, url: str | URL, **kwargs: Any
+    ) -> HttpResponse:
         """Make one HTTP request; map transport failures to `GatewayConnectionError`."""
         try:
             async with (
                 asyncio.timeout(self._timeout),
                 self._session.request(method, url, **kwargs) as response,
             ):
-                return response.status, await response.read()
+                return HttpResponse(
+                    response.status, await response.read(), response.headers
+                )
         except TimeoutError as err:
             raise GatewayConnectionError(f"timed out after {self._timeout}s") from err
+        except (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch) as err:
+            raise GatewayTlsError(type(err).__name__) from err
         except aiohttp.ClientError as err:
             raise GatewayConnectionError(type(err).__name__) from err
+
+    async def _send_in_chunks(
+        self,
+        numbers: list[str],
+        merged: list[str],
+        send_chunk: Callable[[list[str]], Awaitable[list[RecipientResult]]],
+    ) -> SendResult:
+        """Send `numbers` in requests of the vendor's size, a few at a time.
+
+        `send_chunk` raises `GatewayRejectedError` for a refused request, which
+        refuses only its recipients; when every request was refused, the first
+        refusal is raised.
+        """
+        semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
+        refusals: list[GatewayRejectedError] = []
+
+        async def bounded(chunk: list[str]) -> list[RecipientResult]:
+            async with semaphore:
+                try:
+                    return await send_chunk(chunk)
+                except GatewayRejectedError as err:
+                    refusals.append(err)
+                    return [
+                        RecipientResult(number, None, accepted=False, reason=err.code)
+                        for number in chunk
+                    ]
+
+        outcomes = await asyncio.gather(
+            *(
+                bounded(chunk)
+                for chunk in chunked(numbers, self.max_recipients_per_request)
+            )
+        )
+        results = tuple(result for outcome in outcomes for result in outcome)
+        if refusals and not any(result.accepted for result in results):
+            raise refusals[0]
+        return SendResult(results=results, merged=tuple(merged))
 
 
 def loads_lenient(raw: bytes | str) -> Any:
@@ -170,7 +244,18 @@ def as_text(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    return None if text in ("", "null", "NULL", "None") else text
+    return None if text in ("", "null", "NULL", "None", "<NULL>") else text
+
+
+def as_float(value: Any) -> float | None:
+    """A number field that may arrive as a string, a number or empty."""
+    text = as_text(value)
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def as_int(value: Any) -> int | None:

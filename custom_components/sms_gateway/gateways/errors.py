@@ -11,6 +11,10 @@ class GatewayConnectionError(GatewayError):
     """The gateway could not be reached, timed out or answered with a server error."""
 
 
+class GatewayTlsError(GatewayConnectionError):
+    """The TLS handshake failed: most often a self-signed certificate."""
+
+
 class GatewayAuthError(GatewayError):
     """The gateway refused the credentials."""
 

@@ -6,7 +6,6 @@ trailing slash is mandatory. Wrong or missing credentials answer HTTP 401.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 import json
@@ -18,7 +17,6 @@ from .base import (
     Gateway,
     as_int,
     as_text,
-    chunked,
     loads_lenient,
     unique_recipients,
 )
@@ -46,7 +44,6 @@ from .models import (
 )
 
 MAX_RECIPIENTS = 9999
-SEND_CONCURRENCY = 4
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 _SEND_STATUS = {
@@ -80,6 +77,9 @@ class GoipGateway(Gateway):
             PortField.REMAINING_SMS_TODAY,
         }
     )
+    registration_states = frozenset(
+        {Registration.REGISTERED, Registration.NOT_REGISTERED}
+    )
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
         ConfigField("host"),
         ConfigField("port", FieldKind.PORT, default=80),
@@ -108,17 +108,19 @@ class GoipGateway(Gateway):
             },
             **params,
         }
-        status, raw = await self._request(
+        response = await self._request(
             "POST",
             f"{self._base_url}/{api}/",
             data=json.dumps(body, ensure_ascii=False).encode(),
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
-        if status == 401:
+        if response.status == 401:
             raise GatewayAuthError("the SMS Server refused the username or password")
-        if status != 200:
-            raise GatewayConnectionError(f"the SMS Server answered HTTP {status}")
-        return loads_lenient(raw)
+        if response.status != 200:
+            raise GatewayConnectionError(
+                f"the SMS Server answered HTTP {response.status}"
+            )
+        return loads_lenient(response.body)
 
     async def async_get_info(self) -> GatewayInfo:
         """The SMS Server has no identity call: list its lines to prove access."""
@@ -162,38 +164,25 @@ class GoipGateway(Gateway):
             routing["goip_line"] = request.port
         elif request.provider:
             routing["provider"] = request.provider
-        semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
 
         async def send_chunk(chunk: list[str]) -> list[RecipientResult]:
-            async with semaphore:
-                answer = await self._call(
-                    "sendsms",
-                    number=",".join(chunk),
-                    content=request.message,
-                    **routing,
-                )
+            answer = await self._call(
+                "sendsms", number=",".join(chunk), content=request.message, **routing
+            )
             if not isinstance(answer, dict):
                 raise GatewayPayloadError("sendsms did not answer an object")
             if as_text(answer.get("result")) == "ACCEPT":
                 if not (task_id := as_text(answer.get("taskID"))):
                     raise GatewayPayloadError("sendsms accepted without a taskID")
                 return [
-                    RecipientResult(number, f"{task_id}.{number}", accepted=True)
+                    RecipientResult(
+                        number, f"{task_id}.{number}", accepted=True, task_id=task_id
+                    )
                     for number in chunk
                 ]
-            reason = as_text(answer.get("reason")) or "unknown"
-            return [
-                RecipientResult(number, None, accepted=False, reason=reason)
-                for number in chunk
-            ]
+            raise GatewayRejectedError(as_text(answer.get("reason")) or "unknown")
 
-        outcomes = await asyncio.gather(
-            *(send_chunk(chunk) for chunk in chunked(numbers, MAX_RECIPIENTS))
-        )
-        results = tuple(result for outcome in outcomes for result in outcome)
-        if results and not any(result.accepted for result in results):
-            raise GatewayRejectedError(results[0].reason or "unknown")
-        return SendResult(results=results, merged=tuple(merged))
+        return await self._send_in_chunks(numbers, merged, send_chunk)
 
     async def async_query_reports(
         self, message_ids: Iterable[str]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from .text import Encoding
+
 
 class Capability(StrEnum):
     """What a gateway client can do; the Home Assistant side decides from these."""
@@ -15,18 +17,37 @@ class Capability(StrEnum):
     PORTS = "ports"
     PORT_ROUTING = "port_routing"
     PROVIDER_ROUTING = "provider_routing"
+    CHOOSE_ENCODING = "choose_encoding"
+    CHOOSE_DELIVERY_REPORT = "choose_delivery_report"
     REPORT_POLL = "report_poll"
+    CANCEL = "cancel"
     PUSH = "push"
 
 
 class PortField(StrEnum):
-    """Fields of `PortStatus` that a vendor reports."""
+    """Fields of `PortStatus` that a vendor reports (named as the fields)."""
 
     ONLINE = "online"
     REGISTRATION = "registration"
     SIGNAL = "signal"
+    CALL_STATE = "call_state"
+    NETWORK_TYPE = "network_type"
+    IMEI = "imei"
+    IMSI = "imsi"
+    ICCID = "iccid"
+    NUMBER = "number"
+    SLOT = "slot"
     REMAINING_SMS = "remaining_sms"
     REMAINING_SMS_TODAY = "remaining_sms_today"
+    REMAINING_CREDIT = "remaining_credit"
+    REMAINING_MONTHLY_CREDIT = "remaining_monthly_credit"
+    REMAINING_DAILY_CREDIT = "remaining_daily_credit"
+
+
+class GatewayField(StrEnum):
+    """Fields of `GatewayStatus` that a vendor reports."""
+
+    QUEUE_DEPTH = "queue_depth"
 
 
 class Registration(StrEnum):
@@ -36,6 +57,23 @@ class Registration(StrEnum):
     NOT_REGISTERED = "not_registered"
     SEARCHING = "searching"
     DENIED = "denied"
+    NO_SIM = "no_sim"
+    PIN_REQUIRED = "pin_required"
+    PUK_REQUIRED = "puk_required"
+    POWER_OFF = "power_off"
+    UNKNOWN = "unknown"
+
+
+class CallState(StrEnum):
+    """What the port's voice channel is doing."""
+
+    IDLE = "idle"
+    PROCESSING = "processing"
+    RINGING = "ringing"
+    ACTIVE = "active"
+    ALERTING = "alerting"
+    CALL_WAITING = "call_waiting"
+    CALL_HOLDING = "call_holding"
     UNKNOWN = "unknown"
 
 
@@ -73,9 +111,20 @@ class PortStatus:
     name: str
     online: bool | None = None
     registration: Registration = Registration.UNKNOWN
+    # 0-31 (ASU) as GSM modules report it; None when unknown.
     signal: int | None = None
     remaining_sms: int | None = None
     remaining_sms_today: int | None = None
+    call_state: CallState | None = None
+    network_type: str | None = None
+    imei: str | None = None
+    imsi: str | None = None
+    iccid: str | None = None
+    number: str | None = None
+    slot: int | None = None
+    remaining_credit: float | None = None
+    remaining_monthly_credit: float | None = None
+    remaining_daily_credit: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +132,7 @@ class GatewayStatus:
     """One snapshot of the gateway, taken by one poll."""
 
     ports: dict[str, PortStatus] = field(default_factory=dict)
+    queue_depth: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +143,9 @@ class SendRequest:
     message: str
     port: str | None = None
     provider: str | None = None
+    # None: the vendor's (or the text's) choice.
+    encoding: Encoding | None = None
+    delivery_report: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +156,8 @@ class RecipientResult:
     message_id: str | None
     accepted: bool
     reason: str | None = None
+    # The vendor's id of the request that carried this recipient (to cancel it).
+    task_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +184,21 @@ class IncomingSms:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
-    """A state of one outgoing message, pushed or polled."""
+    """A state of one outgoing message, pushed or polled.
 
-    message_id: str
+    `reference` is the vendor's own key of the message; a report that carries
+    both links them, so a later report with only the reference (a network
+    status report) is matched to the message_id.
+    """
+
+    message_id: str | None
     status: DeliveryStatus
     recipient: str | None = None
     port: str | None = None
     error_code: str | None = None
     error_text: str | None = None
     timestamp: datetime | None = None
+    reference: str | None = None
 
 
 type InboundItem = IncomingSms | DeliveryReport

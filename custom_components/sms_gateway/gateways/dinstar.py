@@ -1,0 +1,433 @@
+"""Dinstar DWG/UC GSM gateways, HTTP API v1.1 (firmware 1102 or newer).
+
+JSON over HTTP(S) with digest authentication. The answer's `error_code`, not
+the HTTP status, says how a request went; for sends the envelope only says it
+was accepted (202), and each recipient's outcome arrives later as a result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+import itertools
+import json
+import time
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from yarl import URL
+
+from .base import (
+    ConfigField,
+    FieldKind,
+    Gateway,
+    as_float,
+    as_int,
+    as_text,
+    chunked,
+    loads_lenient,
+    unique_recipients,
+)
+from .digest import DigestAuth
+from .errors import (
+    GatewayAuthError,
+    GatewayConnectionError,
+    GatewayPayloadError,
+    GatewayRejectedError,
+)
+from .models import (
+    CallState,
+    Capability,
+    DeliveryReport,
+    DeliveryStatus,
+    GatewayField,
+    GatewayInfo,
+    GatewayStatus,
+    InboundItem,
+    IncomingSms,
+    PortField,
+    PortStatus,
+    RecipientResult,
+    Registration,
+    SendRequest,
+    SendResult,
+)
+from .text import Encoding, encoding_of
+
+MAX_RECIPIENTS = 128
+MAX_TEXT_BYTES = 1500
+MAX_QUERY_IDS = 32
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+INFO_TYPES = (
+    "type,imei,imsi,iccid,number,reg,slot,callstate,signal,gprs,remain_credit,"
+    "remain_monthly_credit,remain_daily_credit,remain_daily_calltime,"
+    "remain_hourly_calltime,remain_daily_connect"
+)
+
+ERROR_TEXTS = {
+    400: "the gateway found the request malformed",
+    413: "more than 128 numbers or a text over 1500 bytes",
+    486: "the port is busy or the task does not exist",
+    500: "the gateway failed",
+    503: "the port is not registered",
+    550: "no port is free to send",
+}
+
+REGISTRATION = {
+    "POWER_OFF": Registration.POWER_OFF,
+    "NO_SIM": Registration.NO_SIM,
+    "PIN_REQUIRE": Registration.PIN_REQUIRED,
+    "PUK_REQUIRE": Registration.PUK_REQUIRED,
+    "UNREGISTER": Registration.NOT_REGISTERED,
+    "SEARCHING_NETWORK": Registration.SEARCHING,
+    "REGISTER_OK": Registration.REGISTERED,
+    "UNKNOWN": Registration.UNKNOWN,
+}
+
+# The document's values, lower case, spaces as underscores ("Unknow" included).
+CALL_STATES = {state.value.replace("_", ""): state for state in CallState} | {
+    "unknow": CallState.UNKNOWN
+}
+
+RESULT_STATUS = {
+    "FAILED": DeliveryStatus.FAILED,
+    "SENDING": DeliveryStatus.PENDING,
+    "SENT_OK": DeliveryStatus.SENT,
+    "DELIVERED": DeliveryStatus.DELIVERED,
+}
+
+# Pushes this version reads; the others are accepted and not turned into events.
+PUSH_KINDS = ("sms", "sms_result", "sms_deliver_status")
+OTHER_PUSH_KINDS = ("ussd", "register", "device", "exception_info", "cdr")
+
+
+class DinstarGateway(Gateway):
+    """A Dinstar DWG/UC gateway with up to 32 GSM/LTE ports."""
+
+    vendor = "dinstar"
+    capabilities = frozenset(
+        {
+            Capability.SEND,
+            Capability.STATUS,
+            Capability.PORTS,
+            Capability.PORT_ROUTING,
+            Capability.CHOOSE_ENCODING,
+            Capability.CHOOSE_DELIVERY_REPORT,
+            Capability.REPORT_POLL,
+            Capability.PUSH,
+            Capability.CANCEL,
+        }
+    )
+    port_fields = frozenset(
+        {
+            PortField.REGISTRATION,
+            PortField.SIGNAL,
+            PortField.CALL_STATE,
+            PortField.NETWORK_TYPE,
+            PortField.IMEI,
+            PortField.IMSI,
+            PortField.ICCID,
+            PortField.NUMBER,
+            PortField.SLOT,
+            PortField.REMAINING_CREDIT,
+            PortField.REMAINING_MONTHLY_CREDIT,
+            PortField.REMAINING_DAILY_CREDIT,
+        }
+    )
+    gateway_fields = frozenset({GatewayField.QUEUE_DEPTH})
+    registration_states = frozenset(REGISTRATION.values())
+    config_fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField("host"),
+        ConfigField("port", FieldKind.PORT, default=443),
+        ConfigField("username", default="admin"),
+        ConfigField("password", FieldKind.PASSWORD),
+        ConfigField("ssl", FieldKind.BOOL, default=True),
+        ConfigField("verify_ssl", FieldKind.BOOL, default=True),
+    )
+    max_recipients_per_request = MAX_RECIPIENTS
+    max_message_bytes = MAX_TEXT_BYTES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Digest credentials; user_ids that keep growing across restarts."""
+        super().__init__(*args, **kwargs)
+        self._auth = DigestAuth(self._config["username"], self._config["password"])
+        # Time-based, so a restarted client does not reuse recent ids.
+        self._user_ids = itertools.count(int(time.time() * 100))
+
+    @property
+    def location(self) -> str:
+        """Host and port of the gateway's web interface."""
+        return f"{self._config['host']}:{self._config['port']}"
+
+    def _next_user_id(self) -> int:
+        return next(self._user_ids) % 2**31
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        payload: Any = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> dict[str, Any]:
+        """One API call with digest auth; its answer, if `error_code` is in `ok`."""
+        uri = path + (f"?{urlencode(params, safe=',')}" if params else "")
+        scheme = "https" if self._config.get("ssl") else "http"
+        url = URL(f"{scheme}://{self.location}{uri}", encoded=True)
+        headers = {"Content-Type": "application/json"} if payload is not None else {}
+        data = None if payload is None else json.dumps(payload, ensure_ascii=False)
+        for attempt in (1, 2):
+            if authorization := self._auth.header(method, uri):
+                headers["Authorization"] = authorization
+            response = await self._request(method, url, data=data, headers=headers)
+            if response.status != 401:
+                break
+            if attempt == 2 or not self._auth.learn(
+                response.headers.get("WWW-Authenticate")
+            ):
+                raise GatewayAuthError("the gateway refused the username or password")
+        if response.status != 200:
+            raise GatewayConnectionError(f"the gateway answered HTTP {response.status}")
+        answer = loads_lenient(response.body)
+        if not isinstance(answer, dict):
+            raise GatewayPayloadError(f"{path} did not answer an object")
+        code = as_int(answer.get("error_code"))
+        if code not in ok:
+            raise GatewayRejectedError(str(code), ERROR_TEXTS.get(code or 0))
+        return answer
+
+    async def async_get_info(self) -> GatewayInfo:
+        """The serial number (`sn`) and the number of ports."""
+        queue, ports = await asyncio.gather(
+            self._call("GET", "/api/query_sms_in_queue"),
+            self._call("GET", "/api/get_port_info", params={"info_type": "type"}),
+        )
+        if not (serial := as_text(queue.get("sn"))):
+            raise GatewayPayloadError("the gateway did not tell its serial number")
+        return GatewayInfo(
+            manufacturer="Dinstar",
+            model="DWG GSM gateway",
+            serial=serial,
+            port_count=len(_list(ports, "info")),
+        )
+
+    async def async_get_status(self) -> GatewayStatus:
+        """`get_port_info` and `query_sms_in_queue`, side by side."""
+        info, queue = await asyncio.gather(
+            self._call("GET", "/api/get_port_info", params={"info_type": INFO_TYPES}),
+            self._call("GET", "/api/query_sms_in_queue"),
+        )
+        ports = [port for item in _list(info, "info") if (port := _port(item))]
+        return GatewayStatus(
+            ports={port.port_id: port for port in ports},
+            queue_depth=as_int(queue.get("in_queue")),
+        )
+
+    async def async_send(self, request: SendRequest) -> SendResult:
+        """`send_sms` in requests of 128 numbers; the user_id is the message_id."""
+        if len(request.message.encode()) > MAX_TEXT_BYTES:
+            raise GatewayRejectedError("413", ERROR_TEXTS[413])
+        numbers, merged = unique_recipients(request.recipients)
+        encoding = request.encoding or encoding_of(request.message)
+        base: dict[str, Any] = {
+            "text": request.message,
+            "encoding": "gsm-7bit" if encoding is Encoding.GSM7 else "unicode",
+        }
+        if request.port is not None:
+            base["port"] = [_port_number(request.port)]
+        if request.delivery_report is not None:
+            base["request_status_report"] = request.delivery_report
+
+        async def send_chunk(chunk: list[str]) -> list[RecipientResult]:
+            ids = [self._next_user_id() for _ in chunk]
+            param = [
+                {"number": n, "user_id": i} for n, i in zip(chunk, ids, strict=True)
+            ]
+            answer = await self._call(
+                "POST", "/api/send_sms", payload={**base, "param": param}, ok=(202,)
+            )
+            task_id = as_text(answer.get("task_id"))
+            return [
+                RecipientResult(number, str(user_id), accepted=True, task_id=task_id)
+                for number, user_id in zip(chunk, ids, strict=True)
+            ]
+
+        return await self._send_in_chunks(numbers, merged, send_chunk)
+
+    async def async_cancel_task(self, task_id: str) -> None:
+        """`stop_sms`: drop what of a send request is still queued."""
+        await self._call("GET", "/api/stop_sms", params={"task_id": task_id})
+
+    async def async_query_reports(
+        self, message_ids: Iterable[str]
+    ) -> list[InboundItem]:
+        """`query_sms_result` by user_id, 32 at a time."""
+        ids = [as_int(message_id) for message_id in message_ids]
+        reports: list[InboundItem] = []
+        for chunk in chunked([str(i) for i in ids if i is not None], MAX_QUERY_IDS):
+            answer = await self._call(
+                "POST",
+                "/api/query_sms_result",
+                payload={"user_id": [int(user_id) for user_id in chunk]},
+            )
+            reports.extend(_result_report(item) for item in _list(answer, "result"))
+        return reports
+
+    @classmethod
+    def parse_push(
+        cls,
+        method: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> list[InboundItem]:
+        """Incoming SMS, send results and delivery status reports."""
+        if method != "POST":
+            raise GatewayPayloadError(f"pushes are POSTed, not {method}")
+        payload = loads_lenient(body)
+        if not isinstance(payload, dict):
+            raise GatewayPayloadError("a push is a JSON object")
+        parsers: dict[str, Callable[[Any], InboundItem]] = {
+            "sms": _incoming,
+            "sms_result": _result_report,
+            "sms_deliver_status": _deliver_report,
+        }
+        items: list[InboundItem] = []
+        for kind, parse in parsers.items():
+            if kind in payload:
+                items.extend(parse(item) for item in _list(payload, kind))
+        if not items and not any(kind in payload for kind in OTHER_PUSH_KINDS):
+            raise GatewayPayloadError("a push of no known kind")
+        return items
+
+
+def _list(answer: Mapping[str, Any], key: str) -> list[Any]:
+    value = answer.get(key, [])
+    if not isinstance(value, list):
+        raise GatewayPayloadError(f"{key} is not a list")
+    return value
+
+
+def _port_number(port: str) -> int:
+    number = as_int(port)
+    if number is None or not 0 <= number <= 31:
+        raise GatewayRejectedError("400", f"no port {port}")
+    return number
+
+
+def _timestamp(value: Any) -> datetime | None:
+    try:
+        return datetime.strptime(str(value).strip(), TIME_FORMAT)
+    except ValueError:
+        return None
+
+
+def _port(item: Any) -> PortStatus | None:
+    """One `get_port_info` element; the document's two spellings are both read."""
+    if not isinstance(item, dict) or (number := as_int(item.get("port"))) is None:
+        return None
+    signal = as_int(item.get("signal"))
+    slot = as_int(item.get("slot"))
+    call_state = as_text(item.get("callstate"))
+    return PortStatus(
+        port_id=str(number),
+        name=f"Port {number}",
+        registration=REGISTRATION.get(
+            as_text(item.get("reg")) or "", Registration.UNKNOWN
+        ),
+        signal=signal if signal is not None and 0 <= signal <= 31 else None,
+        call_state=(
+            CALL_STATES.get(call_state.lower().replace(" ", ""), CallState.UNKNOWN)
+            if call_state
+            else None
+        ),
+        network_type=as_text(item.get("type")),
+        imei=as_text(item.get("imei")),
+        imsi=as_text(item.get("imsi")),
+        iccid=as_text(item.get("iccid")),
+        number=as_text(item.get("number")),
+        slot=slot if slot is not None and slot != 255 else None,
+        remaining_credit=as_float(item.get("remain_credit")),
+        remaining_monthly_credit=as_float(item.get("remain_monthly_credit")),
+        remaining_daily_credit=as_float(item.get("remain_daily_credit")),
+    )
+
+
+def _reference(item: Mapping[str, Any]) -> str | None:
+    """A sent message as the network knows it: port, first part's ref_id, number."""
+    port, ref_id, number = (as_text(item.get(k)) for k in ("port", "ref_id", "number"))
+    return f"{port}:{ref_id}:{number}" if port and ref_id and number else None
+
+
+def _incoming(item: Any) -> IncomingSms:
+    if not isinstance(item, dict):
+        raise GatewayPayloadError("an SMS is not an object")
+    sender, text = as_text(item.get("number")), item.get("text")
+    if sender is None or not isinstance(text, str):
+        raise GatewayPayloadError("an SMS without number or text")
+    return IncomingSms(
+        sender=sender,
+        text=text,
+        port=as_text(item.get("port")),
+        timestamp=_timestamp(item.get("timestamp")),
+        message_id=as_text(item.get("incoming_sms_id")),
+    )
+
+
+def _result_report(item: Any) -> DeliveryReport:
+    """An `sms_result` element: the outcome of sending, by user_id."""
+    if not isinstance(item, dict):
+        raise GatewayPayloadError("a send result is not an object")
+    status = RESULT_STATUS.get(as_text(item.get("status")) or "")
+    message_id, reference = as_text(item.get("user_id")), _reference(item)
+    if status is None or (message_id is None and reference is None):
+        raise GatewayPayloadError("a send result without status or message")
+    count, sent = as_int(item.get("count")), as_int(item.get("succ_count"))
+    return DeliveryReport(
+        message_id=message_id,
+        status=status,
+        recipient=as_text(item.get("number")),
+        port=as_text(item.get("port")),
+        error_text=(
+            f"{sent} of {count} parts sent"
+            if status is DeliveryStatus.FAILED and count
+            else None
+        ),
+        timestamp=_timestamp(item.get("time")),
+        reference=reference,
+    )
+
+
+def _deliver_report(item: Any) -> DeliveryReport:
+    """An `sms_deliver_status` element: the network's status report.
+
+    TP-Status 0-31: delivered; 32-63: a temporary error, the network goes on
+    trying (reported as unknown); 64-255: a permanent error (failed).
+    """
+    if not isinstance(item, dict):
+        raise GatewayPayloadError("a status report is not an object")
+    code, reference = as_int(item.get("status_code")), _reference(item)
+    if code is None or not 0 <= code <= 255 or reference is None:
+        raise GatewayPayloadError("a status report without status_code or reference")
+    if code < 32:
+        status, text = DeliveryStatus.DELIVERED, None
+    elif code < 64:
+        status, text = (
+            DeliveryStatus.UNKNOWN,
+            "temporary error, the network keeps trying",
+        )
+    else:
+        status, text = DeliveryStatus.FAILED, "permanent error"
+    return DeliveryReport(
+        message_id=None,
+        status=status,
+        recipient=as_text(item.get("number")),
+        port=as_text(item.get("port")),
+        error_code=str(code) if code >= 32 else None,
+        error_text=text,
+        timestamp=_timestamp(item.get("time")),
+        reference=reference,
+    )
