@@ -9,7 +9,7 @@ import logging
 import random
 
 from . import SIMULATORS
-from .goip import GoipSimulator
+from .base import Simulator
 
 SENDERS = ("10086", "+8613800138000", "+447700900123")
 TEXTS = (
@@ -20,7 +20,7 @@ TEXTS = (
 
 
 async def _auto(
-    simulator: GoipSimulator, advance_every: float, incoming_every: float
+    simulator: Simulator, advance_every: float, incoming_every: float
 ) -> None:
     """Keep a development instance lively: progress sends, receive now and then."""
     elapsed = 0.0
@@ -28,23 +28,21 @@ async def _auto(
         await asyncio.sleep(advance_every)
         await simulator.advance()
         elapsed += advance_every
-        if incoming_every and elapsed >= incoming_every and simulator.lines:
+        if incoming_every and elapsed >= incoming_every:
             elapsed = 0.0
-            await simulator.inject_incoming(
-                random.choice(list(simulator.lines)),
-                random.choice(SENDERS),
-                random.choice(TEXTS),
+            await simulator.inject_sample_incoming(
+                random.choice(SENDERS), random.choice(TEXTS)
             )
 
 
 async def _main(args: argparse.Namespace) -> None:
-    simulator = SIMULATORS[args.vendor]()
-    if isinstance(simulator, GoipSimulator):
-        simulator.username, simulator.password = args.username, args.password
-    port = await simulator.start(args.host, args.port)
+    simulator = SIMULATORS[args.vendor](username=args.username, password=args.password)
+    port = await simulator.start(args.host, args.port, args.https_port)
     print(f"{args.vendor} simulator on http://{args.host}:{port}", flush=True)
+    if args.https_port is not None:
+        print(f"  and https://{args.host}:{simulator.https_port}", flush=True)
     try:
-        if args.auto and isinstance(simulator, GoipSimulator):
+        if args.auto:
             await _auto(simulator, args.advance_every, args.incoming_every)
         else:
             await asyncio.Event().wait()
@@ -58,6 +56,7 @@ def main() -> None:
     parser.add_argument("vendor", choices=sorted(SIMULATORS))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--https-port", type=int, default=None)
     parser.add_argument("--username", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--auto", action="store_true", help="advance sends by itself")

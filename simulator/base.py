@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable
 import json
 import logging
+import ssl
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
@@ -17,13 +19,15 @@ FAULTS = ("http500", "malformed", "timeout", "reset")
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class Simulator:
+class Simulator(ABC):
     """An aiohttp server with a `/_control/` API for tests and development."""
 
     vendor: str
 
-    def __init__(self) -> None:
+    def __init__(self, username: str = "admin", password: str = "admin") -> None:
         """Create the application; subclasses add their vendor's routes."""
+        self.username = username
+        self.password = password
         self.fault: str | None = None
         self.pushes: list[tuple[str, Any, int | None]] = []
         self.requests: list[str] = []
@@ -37,20 +41,42 @@ class Simulator:
         self._client: ClientSession | None = None
         self._hang = asyncio.Event()
         self.port = 0
+        self.https_port = 0
 
     @property
     def url(self) -> str:
         """Base URL the simulator listens on."""
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        """Listen on `host:port` (0 picks a free port); return the port."""
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, https_port: int | None = None
+    ) -> int:
+        """Listen on `host:port` (0 picks a free port); return the port.
+
+        With `https_port`, also serve HTTPS there with a self-signed certificate.
+        """
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = await self._site(host, port, None)
+        if https_port is not None:
+            from .certificate import self_signed_context
+
+            self.https_port = await self._site(host, https_port, self_signed_context())
         return self.port
+
+    async def _site(self, host: str, port: int, context: ssl.SSLContext | None) -> int:
+        assert self._runner is not None
+        site = web.TCPSite(self._runner, host, port, ssl_context=context)
+        await site.start()
+        return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+
+    @abstractmethod
+    async def advance(self) -> int:
+        """Move queued work one step (sends progress, replies arrive); return pushes."""
+
+    @abstractmethod
+    async def inject_sample_incoming(self, sender: str, text: str) -> None:
+        """Receive an SMS on some port, as in real life (for scripts/develop)."""
 
     async def stop(self) -> None:
         """Release hanging requests, close the push client and the server."""

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 import itertools
 import json
+import random
 from typing import Any
 
 from aiohttp import web
@@ -85,9 +86,7 @@ class GoipSimulator(Simulator):
         self, username: str = "admin", password: str = "admin", lines: int = 4
     ) -> None:
         """Start with `lines` online, registered lines G101, G102, ..."""
-        super().__init__()
-        self.username = username
-        self.password = password
+        super().__init__(username, password)
         self.lines: dict[str, Line] = {}
         self.queue: deque[str] = deque()
         self.tasks: dict[str, list[SubTask]] = {}
@@ -141,6 +140,11 @@ class GoipSimulator(Simulator):
         }
         await self.push(self.receive_url, payload)
         return payload
+
+    async def inject_sample_incoming(self, sender: str, text: str) -> None:
+        """Receive on a random line."""
+        if self.lines:
+            await self.inject_incoming(random.choice(list(self.lines)), sender, text)
 
     async def advance(self) -> int:
         """Move every unfinished recipient one step; push finished results.

@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_gateway.const import CONF_VENDOR, DOMAIN
+from simulator.dinstar import DinstarSimulator
 from simulator.goip import GoipSimulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -60,6 +61,30 @@ async def goip_sim(socket_enabled: None) -> AsyncIterator[GoipSimulator]:
     await simulator.start()
     yield simulator
     await simulator.stop()
+
+
+@pytest.fixture
+async def dinstar_sim(socket_enabled: None) -> AsyncIterator[DinstarSimulator]:
+    """A running Dinstar simulator with four ports, on HTTP and HTTPS."""
+    simulator = DinstarSimulator(username="admin", password=PASSWORD)
+    await simulator.start(https_port=0)
+    yield simulator
+    await simulator.stop()
+
+
+def dinstar_data(simulator: DinstarSimulator, **changes: Any) -> dict[str, Any]:
+    """Entry data pointing at `simulator` over plain HTTP."""
+    return {
+        CONF_VENDOR: "dinstar",
+        "host": "127.0.0.1",
+        "port": simulator.port,
+        "username": "admin",
+        "password": PASSWORD,
+        "ssl": False,
+        "verify_ssl": True,
+        "webhook_id": WEBHOOK_ID,
+        **changes,
+    }
 
 
 def goip_data(simulator: GoipSimulator, **changes: Any) -> dict[str, Any]:

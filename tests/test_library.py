@@ -55,7 +55,8 @@ def test_import_scan_finds_a_home_assistant_import(tmp_path: Path) -> None:
 
 def test_registry_keys_are_vendor_names() -> None:
     assert {key: gateway.vendor for key, gateway in GATEWAYS.items()} == {
-        "goip": "goip"
+        "goip": "goip",
+        "dinstar": "dinstar",
     }
 
 

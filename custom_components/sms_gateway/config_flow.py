@@ -38,7 +38,12 @@ from .const import (
 from .coordinator import SmsGatewayConfigEntry
 from .gateways import GATEWAYS, Gateway
 from .gateways.base import ConfigField, FieldKind
-from .gateways.errors import GatewayAuthError, GatewayConnectionError, GatewayError
+from .gateways.errors import (
+    GatewayAuthError,
+    GatewayConnectionError,
+    GatewayError,
+    GatewayTlsError,
+)
 from .gateways.models import Capability, GatewayInfo
 
 _SELECTORS: dict[FieldKind, Any] = {
@@ -91,6 +96,8 @@ async def _async_probe(
         return gateway, await gateway.async_get_info(), {}
     except GatewayAuthError:
         return gateway, None, {"base": "invalid_auth"}
+    except GatewayTlsError:
+        return gateway, None, {"base": "tls_error"}
     except GatewayConnectionError:
         return gateway, None, {"base": "cannot_connect"}
     except GatewayError:
@@ -148,6 +155,12 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """GoIP lines behind the DBL SMS Server."""
         return await self._async_step_vendor("goip", user_input)
+
+    async def async_step_dinstar(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Dinstar DWG/UC gateways."""
+        return await self._async_step_vendor("dinstar", user_input)
 
     async def _async_step_vendor(
         self, vendor: str, user_input: dict[str, Any] | None

@@ -13,6 +13,7 @@ from .coordinator import SmsGatewayConfigEntry
 from .errors import translate_errors
 from .gateways.base import normalize_number
 from .gateways.models import Capability, Registration, SendRequest, SendResult
+from .gateways.text import Encoding
 
 _SEPARATORS = re.compile(r"[,;\n]")
 
@@ -45,12 +46,18 @@ async def async_send_sms(
     message: str,
     port: str | None = None,
     provider: str | None = None,
+    encoding: Encoding | None = None,
+    delivery_report: bool | None = None,
 ) -> SendResult:
     """Check the request against what the gateway can do, send it, track the ids."""
     data = entry.runtime_data
-    capabilities = data.gateway.capabilities
+    gateway = data.gateway
+    capabilities = gateway.capabilities
     if not message.strip():
         raise _invalid("empty_message")
+    limit = gateway.max_message_bytes
+    if limit is not None and len(message.encode()) > limit:
+        raise _invalid("message_too_long", limit=str(limit))
     if not recipients:
         raise _invalid("no_recipients")
     for recipient in recipients:
@@ -63,16 +70,27 @@ async def async_send_sms(
             raise _invalid("port_not_supported")
         if (status := data.coordinator.data.ports.get(port)) is None:
             raise _invalid("unknown_port", port=port)
-        if status.online is False or status.registration in (
-            Registration.NOT_REGISTERED,
-            Registration.DENIED,
+        if status.online is False or status.registration not in (
+            Registration.REGISTERED,
+            Registration.UNKNOWN,
         ):
             raise _invalid("port_not_ready", port=port)
-    if provider is not None and Capability.PROVIDER_ROUTING not in capabilities:
-        raise _invalid("provider_not_supported")
+    for value, capability in (
+        (provider, Capability.PROVIDER_ROUTING),
+        (encoding, Capability.CHOOSE_ENCODING),
+        (delivery_report, Capability.CHOOSE_DELIVERY_REPORT),
+    ):
+        if value is not None and capability not in capabilities:
+            raise _invalid("option_not_supported", option=capability.value)
+    request = SendRequest(
+        tuple(recipients),
+        message,
+        port=port,
+        provider=provider,
+        encoding=encoding,
+        delivery_report=delivery_report,
+    )
     with translate_errors(HomeAssistantError, reauth=(hass, entry)):
-        result = await data.gateway.async_send(
-            SendRequest(tuple(recipients), message, port=port, provider=provider)
-        )
+        result = await gateway.async_send(request)
     data.inbound.track_sent(result, port)
     return result

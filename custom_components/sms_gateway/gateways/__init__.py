@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from .base import Gateway
+from .dinstar import DinstarGateway
 from .goip import GoipGateway
 
 GATEWAYS: dict[str, type[Gateway]] = {
-    gateway.vendor: gateway for gateway in (GoipGateway,)
+    gateway.vendor: gateway for gateway in (GoipGateway, DinstarGateway)
 }
 
 __all__ = ["GATEWAYS", "Gateway"]

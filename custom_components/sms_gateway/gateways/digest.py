@@ -43,6 +43,11 @@ class DigestAuth:
         self._challenge: dict[str, str] = {}
         self._count = 0
 
+    @property
+    def ready(self) -> bool:
+        """Whether a challenge is known, so requests can carry credentials."""
+        return self._scheme is not None
+
     def learn(self, header: str | None) -> bool:
         """Take a 401's challenge; False when it is one this client cannot answer."""
         if not header:

@@ -155,6 +155,8 @@ class DinstarGateway(Gateway):
         self._auth = DigestAuth(self._config["username"], self._config["password"])
         # Time-based, so a restarted client does not reuse recent ids.
         self._user_ids = itertools.count(int(time.time() * 100))
+        # Until a challenge is known, one request at a time learns it.
+        self._first_challenge = asyncio.Lock()
 
     @property
     def location(self) -> str:
@@ -174,6 +176,19 @@ class DinstarGateway(Gateway):
         ok: tuple[int, ...] = (200,),
     ) -> dict[str, Any]:
         """One API call with digest auth; its answer, if `error_code` is in `ok`."""
+        if not self._auth.ready:
+            async with self._first_challenge:
+                return await self._call_once(method, path, params, payload, ok)
+        return await self._call_once(method, path, params, payload, ok)
+
+    async def _call_once(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        payload: Any,
+        ok: tuple[int, ...],
+    ) -> dict[str, Any]:
         uri = path + (f"?{urlencode(params, safe=',')}" if params else "")
         scheme = "https" if self._config.get("ssl") else "http"
         url = URL(f"{scheme}://{self.location}{uri}", encoded=True)

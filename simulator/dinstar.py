@@ -1,0 +1,443 @@
+"""A Dinstar DWG gateway speaking HTTP API v1.1, with digest auth and HTTPS."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+import itertools
+import json
+import random
+from typing import Any
+
+from aiohttp import web
+
+from .base import Simulator, json_response
+from .digest import DigestServer
+
+SN = "DA00-0030-1901-2817"
+PUSH_KINDS = ("sms", "sms_result", "sms_deliver_status", "ussd", "register", "device")
+INFO_TYPES = (
+    "type",
+    "imei",
+    "imsi",
+    "iccid",
+    "number",
+    "reg",
+    "slot",
+    "callstate",
+    "signal",
+    "gprs",
+    "remain_credit",
+    "remain_monthly_credit",
+    "remain_daily_credit",
+    "remain_daily_calltime",
+    "remain_hourly_calltime",
+    "remain_daily_connect",
+)
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class Port:
+    """One GSM module with its SIM."""
+
+    port: int
+    type: str = "GSM"
+    imei: str = ""
+    imsi: str = ""
+    iccid: str = ""
+    number: str = ""
+    reg: str = "REGISTER_OK"
+    slot: int = 255
+    callstate: str = "Idle"
+    signal: int = 20
+    gprs: str = "detached"
+    remain_credit: str = "1000.00"
+    remain_monthly_credit: str = "500.00"
+    remain_daily_credit: str = "300.00"
+    remain_daily_calltime: str = "100"
+    remain_hourly_calltime: str = "10"
+    remain_daily_connect: str = "100"
+
+
+@dataclass
+class Outgoing:
+    """One recipient of a send request, from queue to delivery."""
+
+    task_id: int
+    user_id: int | None
+    number: str
+    text: str
+    ports: list[int] | None
+    report: bool
+    encoding: str = "unicode"
+    state: str = "QUEUED"  # QUEUED, SENDING, SENT_OK, FAILED, DELIVERED
+    port: int | None = None
+    ref_id: int | None = None
+    time: str = field(default_factory=_now)
+    imsi: str = ""
+
+    def result(self) -> dict[str, Any]:
+        """The `sms_result` element."""
+        result: dict[str, Any] = {
+            "port": self.port,
+            "number": self.number,
+            "time": self.time,
+            "status": self.state,
+            "count": 1,
+            "succ_count": 0 if self.state in ("FAILED", "SENDING") else 1,
+            "ref_id": self.ref_id,
+            "imsi": self.imsi,
+        }
+        if self.user_id is not None:
+            result["user_id"] = self.user_id
+        return result
+
+
+class DinstarSimulator(Simulator):
+    """A DWG gateway: ports, queues that drain, results, reports, incoming SMS."""
+
+    vendor = "dinstar"
+
+    def __init__(
+        self, username: str = "admin", password: str = "admin", ports: int = 4
+    ) -> None:
+        """`ports` registered ports with SIMs, numbered from 0."""
+        super().__init__(username, password)
+        self.auth = DigestServer(lambda: (self.username, self.password))
+        self.ports: dict[int, Port] = {}
+        for number in range(ports):
+            self.set_port(
+                number,
+                imei=f"8630700170051{number:02d}",
+                imsi=f"4600046421480{number:02d}",
+                iccid=f"898601148404004281{number:02d}",
+            )
+        self.outgoing: list[Outgoing] = []
+        self.incoming: list[dict[str, Any]] = []
+        self.read_ids: set[int] = set()
+        self.push_url: str | None = None
+        self.push_kinds = set(PUSH_KINDS)
+        self.fail_numbers: set[str] = set()
+        # number -> status_code of its status report (default 0, delivered)
+        self.report_codes: dict[str, int] = {}
+        self._task_ids = itertools.count(1)
+        self._incoming_ids = itertools.count(1)
+        self._ref_ids = itertools.count(0)
+        routes: dict[str, Callable[[web.Request], Awaitable[web.Response]]] = {
+            "/api/send_sms": self._send_sms,
+            "/api/query_sms_result": self._query_sms_result,
+            "/api/query_sms_deliver_status": self._query_deliver_status,
+            "/api/query_sms_in_queue": self._query_in_queue,
+            "/api/query_incoming_sms": self._query_incoming,
+            "/api/stop_sms": self._stop_sms,
+            "/api/get_port_info": self._get_port_info,
+        }
+        for path, handler in routes.items():
+            self.app.router.add_route("*", path, self._authenticated(handler))
+        self.app.router.add_post("/_control/config", self._control_config)
+        self.app.router.add_post("/_control/port", self._control_port)
+        self.app.router.add_delete("/_control/port/{port}", self._control_delete_port)
+        self.app.router.add_post("/_control/incoming", self._control_incoming)
+        self.app.router.add_post("/_control/advance", self._control_advance)
+        self.app.router.add_post("/_control/restart", self._control_restart)
+
+    # --- state changes, for tests (direct) and the control API ----------------
+
+    def set_port(self, index: int, /, **changes: Any) -> Port:
+        """Create or change a port."""
+        port = self.ports.setdefault(index, Port(index))
+        for key, value in changes.items():
+            if key not in Port.__dataclass_fields__ or key == "port":
+                raise ValueError(f"unknown port field {key}")
+            setattr(port, key, type(getattr(port, key))(value))
+        return port
+
+    async def inject_incoming(
+        self, port: int, number: str, text: str
+    ) -> dict[str, Any]:
+        """A port receives an SMS: stored unread, and pushed."""
+        sms = {
+            "incoming_sms_id": next(self._incoming_ids),
+            "port": port,
+            "number": number,
+            "smsc": "+8613800757511",
+            "timestamp": _now(),
+            "text": text,
+        }
+        self.incoming.append(sms)
+        await self._push("sms", [sms])
+        return sms
+
+    async def inject_sample_incoming(self, sender: str, text: str) -> None:
+        """Receive on a random registered port."""
+        ports = [p.port for p in self.ports.values() if p.reg == "REGISTER_OK"]
+        if ports:
+            await self.inject_incoming(random.choice(ports), sender, text)
+
+    async def advance(self) -> int:
+        """One step of every port's queue; results and reports are pushed.
+
+        QUEUED -> SENDING (the port takes it) -> SENT_OK or FAILED -> DELIVERED
+        (after a status report, when one was asked for).
+        """
+        pushes = 0
+        busy: set[int] = set()
+        for sms in self.outgoing:
+            if sms.state == "QUEUED":
+                port = self._free_port(sms, busy)
+                if port is not None:
+                    busy.add(port.port)
+                    sms.state, sms.port, sms.imsi = "SENDING", port.port, port.imsi
+                    sms.ref_id = next(self._ref_ids) % 256
+                continue
+            if sms.state == "SENDING":
+                busy.add(sms.port or 0)
+                sms.state = "FAILED" if sms.number in self.fail_numbers else "SENT_OK"
+                pushes += await self._push("sms_result", [sms.result()])
+            elif sms.state == "SENT_OK" and sms.report:
+                code = self.report_codes.get(sms.number, 0)
+                report = {
+                    "port": sms.port,
+                    "number": sms.number,
+                    "time": _now(),
+                    "ref_id": sms.ref_id,
+                    "status_code": code,
+                    "imsi": sms.imsi,
+                }
+                pushes += await self._push("sms_deliver_status", [report])
+                if code < 32:
+                    sms.state = "DELIVERED"
+                    pushes += await self._push("sms_result", [sms.result()])
+                else:
+                    sms.report = False
+        return pushes
+
+    def state(self) -> dict[str, Any]:
+        """Ports, queue and push settings."""
+        return {
+            **super().state(),
+            "sn": SN,
+            "ports": [asdict(port) for port in self.ports.values()],
+            "outgoing": [asdict(sms) for sms in self.outgoing],
+            "incoming": self.incoming,
+            "push_url": self.push_url,
+            "challenges": self.auth.challenges,
+        }
+
+    def _free_port(self, sms: Outgoing, busy: set[int]) -> Port | None:
+        for port in self.ports.values():
+            if port.reg != "REGISTER_OK" or port.port in busy:
+                continue
+            if sms.ports is None or port.port in sms.ports:
+                return port
+        return None
+
+    async def _push(self, kind: str, items: Any) -> int:
+        if kind not in self.push_kinds or not self.push_url:
+            return 0
+        await self.push(self.push_url, {"sn": SN, kind: items})
+        return 1
+
+    # --- the vendor API --------------------------------------------------------
+
+    def _authenticated(
+        self, handler: Callable[[web.Request], Awaitable[web.Response]]
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def check(request: web.Request) -> web.Response:
+            # A Response is a mapping, falsy when empty: compare with None.
+            refusal = self.auth.check(request)
+            return refusal if refusal is not None else await handler(request)
+
+        return check
+
+    @staticmethod
+    async def _body(request: web.Request) -> Any:
+        try:
+            return json.loads(await request.text() or "{}")
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _ports_param(request: web.Request) -> list[int] | None:
+        raw = request.query.get("port")
+        return [int(p) for p in raw.split(",") if p.strip()] if raw else None
+
+    def _answer(self, code: int, **fields: Any) -> web.Response:
+        return json_response({"error_code": code, "sn": SN, **fields})
+
+    async def _send_sms(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("text"), str)
+            or not isinstance(body.get("param"), list)
+            or not body["param"]
+        ):
+            return self._answer(400)
+        if len(body["param"]) > 128 or len(body["text"].encode()) > 1500:
+            return self._answer(413)
+        ports = body.get("port")
+        if ports is not None and (
+            not isinstance(ports, list) or any(p not in self.ports for p in ports)
+        ):
+            return self._answer(400)
+        if not any(
+            p.reg == "REGISTER_OK" and (ports is None or p.port in ports)
+            for p in self.ports.values()
+        ):
+            return self._answer(550)
+        task_id = next(self._task_ids)
+        for param in body["param"]:
+            self.outgoing.append(
+                Outgoing(
+                    task_id,
+                    param.get("user_id"),
+                    str(param["number"]),
+                    body["text"],
+                    ports,
+                    bool(body.get("request_status_report", True)),
+                    str(body.get("encoding", "unicode")),
+                )
+            )
+        return self._answer(202, sms_in_queue=self._queued(), task_id=task_id)
+
+    def _queued(self) -> int:
+        return sum(sms.state == "QUEUED" for sms in self.outgoing)
+
+    async def _query_sms_result(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if not isinstance(body, dict):
+            return self._answer(400)
+        if len(body.get("number", [])) > 32:
+            return self._answer(413)
+        user_ids, numbers = body.get("user_id"), body.get("number")
+        ports = body.get("port")
+        results = [
+            sms.result()
+            for sms in self.outgoing
+            if sms.state != "QUEUED"
+            and (user_ids is None or sms.user_id in user_ids)
+            and (numbers is None or sms.number in numbers)
+            and (ports is None or sms.port in ports)
+        ]
+        return self._answer(200, result=results)
+
+    async def _query_deliver_status(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if not isinstance(body, dict):
+            return self._answer(400)
+        numbers, ports = body.get("number"), body.get("port")
+        results = [
+            {
+                "port": sms.port,
+                "number": sms.number,
+                "time": sms.time,
+                "ref_id": sms.ref_id,
+                "status_code": self.report_codes.get(sms.number, 0),
+                "imsi": sms.imsi,
+            }
+            for sms in self.outgoing
+            if sms.state == "DELIVERED"
+            and (numbers is None or sms.number in numbers)
+            and (ports is None or sms.port in ports)
+        ]
+        return self._answer(200, result=results)
+
+    async def _query_in_queue(self, request: web.Request) -> web.Response:
+        return self._answer(200, in_queue=self._queued())
+
+    async def _query_incoming(self, request: web.Request) -> web.Response:
+        after = int(request.query.get("incoming_sms_id", 0))
+        flag = request.query.get("flag", "unread")
+        ports = self._ports_param(request)
+        found = [
+            sms
+            for sms in self.incoming
+            if sms["incoming_sms_id"] > after
+            and (ports is None or sms["port"] in ports)
+            and (
+                flag == "all"
+                or (flag == "read") == (sms["incoming_sms_id"] in self.read_ids)
+            )
+        ]
+        if flag == "unread":
+            self.read_ids.update(sms["incoming_sms_id"] for sms in found)
+        read = len(self.read_ids)
+        return self._answer(200, sms=found, read=read, unread=len(self.incoming) - read)
+
+    async def _stop_sms(self, request: web.Request) -> web.Response:
+        task_id = int(request.query.get("task_id", -1))
+        queued = [
+            s for s in self.outgoing if s.task_id == task_id and s.state == "QUEUED"
+        ]
+        if not queued:
+            return self._answer(486)
+        self.outgoing = [s for s in self.outgoing if s not in queued]
+        return self._answer(200)
+
+    async def _get_port_info(self, request: web.Request) -> web.Response:
+        wanted = [t for t in request.query.get("info_type", "").split(",") if t]
+        if not wanted:
+            return self._answer(400)
+        ports = self._ports_param(request)
+        info = [
+            {"port": port.port}
+            | {name: getattr(port, name) for name in wanted if name in INFO_TYPES}
+            for port in self.ports.values()
+            if ports is None or port.port in ports
+        ]
+        return self._answer(200, info=info)
+
+    # --- control API -----------------------------------------------------------
+
+    async def _control_config(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        for key in ("username", "password"):
+            if key in body:
+                setattr(self, key, body[key])
+        if "push_url" in body:
+            self.push_url = body["push_url"]
+        if "push_kinds" in body:
+            self.push_kinds = set(body["push_kinds"])
+        if "fail_numbers" in body:
+            self.fail_numbers = set(body["fail_numbers"])
+        if "report_codes" in body:
+            self.report_codes = {
+                str(k): int(v) for k, v in body["report_codes"].items()
+            }
+        return json_response(self.state())
+
+    async def _control_port(self, request: web.Request) -> web.Response:
+        body = dict(await request.json())
+        try:
+            port = self.set_port(int(body.pop("port")), **body)
+        except (KeyError, ValueError) as err:
+            return json_response({"error": str(err)}, status=400)
+        return json_response(asdict(port))
+
+    async def _control_delete_port(self, request: web.Request) -> web.Response:
+        if self.ports.pop(int(request.match_info["port"]), None) is None:
+            return json_response({"error": "no such port"}, status=404)
+        return json_response({"removed": int(request.match_info["port"])})
+
+    async def _control_incoming(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            sms = await self.inject_incoming(
+                int(body["port"]), str(body["number"]), str(body["text"])
+            )
+        except KeyError as err:
+            return json_response({"error": f"missing {err}"}, status=400)
+        return json_response(sms)
+
+    async def _control_advance(self, request: web.Request) -> web.Response:
+        return json_response({"pushes": await self.advance()})
+
+    async def _control_restart(self, request: web.Request) -> web.Response:
+        self.auth.restart()
+        return json_response({"restarted": True})
