@@ -177,6 +177,14 @@ async def test_status_of_the_documents_example(
     assert status.ports["1"].network_type == "WCDMA"
     assert status.ports["1"].imsi is None
     assert status.ports["2"].iccid == "89860114840400428150"
+    # The example answers remain_daily_call_time where the request says calltime.
+    port = status.ports["2"]
+    assert (
+        port.remaining_daily_calls,
+        port.remaining_hourly_calls,
+        port.remaining_daily_connects,
+        port.data_attached,
+    ) == (100, 10, 100, False)
 
 
 async def test_a_truncated_answer_is_refused_not_guessed(

@@ -10,6 +10,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -34,6 +35,15 @@ PORT_BINARY_SENSORS: tuple[PortBinarySensorDescription, ...] = (
         field=PortField.ONLINE,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         is_on_fn=lambda port: port.online,
+    ),
+    PortBinarySensorDescription(
+        key="data_attached",
+        translation_key="data_attached",
+        field=PortField.DATA_ATTACHED,
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        is_on_fn=lambda port: port.data_attached,
     ),
 )
 

@@ -65,6 +65,10 @@ class DigestAuth:
         self._scheme, self._challenge, self._count = scheme, params, 0
         return True
 
+    @staticmethod
+    def _cnonce() -> str:
+        return os.urandom(8).hex()
+
     def header(self, method: str, uri: str) -> str | None:
         """The `Authorization` header for the next request, once a challenge is known."""
         if self._scheme == "basic":
@@ -80,7 +84,7 @@ class DigestAuth:
             return hashlib.new(name, text.encode()).hexdigest()
 
         realm, nonce = challenge.get("realm", ""), challenge["nonce"]
-        cnonce = os.urandom(8).hex()
+        cnonce = self._cnonce()
         ha1 = digest(f"{self._username}:{realm}:{self._password}")
         if algorithm.upper().endswith("-SESS"):
             ha1 = digest(f"{ha1}:{nonce}:{cnonce}")

@@ -134,6 +134,10 @@ class DinstarGateway(Gateway):
             PortField.REMAINING_CREDIT,
             PortField.REMAINING_MONTHLY_CREDIT,
             PortField.REMAINING_DAILY_CREDIT,
+            PortField.REMAINING_DAILY_CALLS,
+            PortField.REMAINING_HOURLY_CALLS,
+            PortField.REMAINING_DAILY_CONNECTS,
+            PortField.DATA_ATTACHED,
         }
     )
     gateway_fields = frozenset({GatewayField.QUEUE_DEPTH})
@@ -341,7 +345,11 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 def _port(item: Any) -> PortStatus | None:
-    """One `get_port_info` element; the document's two spellings are both read."""
+    """One `get_port_info` element.
+
+    The call counters are asked for as `remain_daily_calltime`, ... and the
+    document's example answers `remain_daily_call_time`, ...: both are read.
+    """
     if not isinstance(item, dict) or (number := as_int(item.get("port"))) is None:
         return None
     signal = as_int(item.get("signal"))
@@ -368,7 +376,24 @@ def _port(item: Any) -> PortStatus | None:
         remaining_credit=as_float(item.get("remain_credit")),
         remaining_monthly_credit=as_float(item.get("remain_monthly_credit")),
         remaining_daily_credit=as_float(item.get("remain_daily_credit")),
+        remaining_daily_calls=_either(
+            item, "remain_daily_calltime", "remain_daily_call_time"
+        ),
+        remaining_hourly_calls=_either(
+            item, "remain_hourly_calltime", "remain_hourly_call_time"
+        ),
+        remaining_daily_connects=_either(
+            item, "remain_daily_connect", "remain_daily_connected"
+        ),
+        data_attached=(
+            None if (gprs := as_text(item.get("gprs"))) is None else gprs == "attached"
+        ),
     )
+
+
+def _either(item: Mapping[str, Any], *keys: str) -> int | None:
+    """The first of `keys` the gateway answered, as a number."""
+    return next((as_int(item[key]) for key in keys if key in item), None)
 
 
 def _reference(item: Mapping[str, Any]) -> str | None:

@@ -42,6 +42,10 @@ class PortField(StrEnum):
     REMAINING_CREDIT = "remaining_credit"
     REMAINING_MONTHLY_CREDIT = "remaining_monthly_credit"
     REMAINING_DAILY_CREDIT = "remaining_daily_credit"
+    REMAINING_DAILY_CALLS = "remaining_daily_calls"
+    REMAINING_HOURLY_CALLS = "remaining_hourly_calls"
+    REMAINING_DAILY_CONNECTS = "remaining_daily_connects"
+    DATA_ATTACHED = "data_attached"
 
 
 class GatewayField(StrEnum):
@@ -125,6 +129,11 @@ class PortStatus:
     remaining_credit: float | None = None
     remaining_monthly_credit: float | None = None
     remaining_daily_credit: float | None = None
+    remaining_daily_calls: int | None = None
+    remaining_hourly_calls: int | None = None
+    remaining_daily_connects: int | None = None
+    # Attached to the packet data (GPRS) network.
+    data_attached: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,327 @@
+"""Dinstar through the Home Assistant surface: flow, entities, actions, events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+import json
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.sms_gateway.const import (
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_SMS_RECEIVED,
+)
+from simulator.dinstar import SN, DinstarSimulator
+
+from .conftest import PASSWORD, WEBHOOK_ID, dinstar_data
+from .test_dinstar_client import refused_handshakes
+
+
+@pytest.fixture
+def dinstar_entry(dinstar_sim: DinstarSimulator) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01JSMSGATEWAYDINSTAR00000",
+        title="DWG GSM gateway",
+        unique_id=SN,
+        data=dinstar_data(dinstar_sim),
+    )
+
+
+@pytest.fixture
+async def dinstar(
+    hass: HomeAssistant, dinstar_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    dinstar_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(dinstar_entry.entry_id)
+    await hass.async_block_till_done()
+    yield dinstar_entry
+    await hass.config_entries.async_unload(dinstar_entry.entry_id)
+
+
+async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, "send_sms", data, blocking=True, return_response=True
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+async def test_config_flow_over_https(
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "dinstar"}
+    )
+    assert result["step_id"] == "dinstar"
+    schema = result["data_schema"].schema
+    assert list(schema) == ["host", "port", "username", "password", "ssl", "verify_ssl"]
+    defaults = {
+        str(k): k.default() for k in schema if callable(getattr(k, "default", None))
+    }
+    assert defaults == {
+        "port": 443,
+        "username": "admin",
+        "ssl": True,
+        "verify_ssl": True,
+    }
+    form = {
+        "host": "127.0.0.1",
+        "port": dinstar_sim.https_port,
+        "username": "admin",
+        "password": PASSWORD,
+        "ssl": True,
+        "verify_ssl": True,
+    }
+    async with refused_handshakes():
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+        assert result["errors"] == {"base": "tls_error"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**form, "verify_ssl": False}
+        )
+    assert result["step_id"] == "webhook"
+    with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "DWG GSM gateway"
+    assert result["result"].unique_id == SN
+    assert result["data"]["verify_ssl"] is False
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_sensors(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    dinstar_sim.set_port(
+        1, reg="NO_SIM", signal=0, imsi="", iccid="", callstate="Ringing"
+    )
+    dinstar_sim.set_port(2, signal=31, number="13714637674", slot=1)
+    dinstar_entry.add_to_hass(hass)
+    with patch("custom_components.sms_gateway.PLATFORMS", [Platform.SENSOR]):
+        await hass.config_entries.async_setup(dinstar_entry.entry_id)
+        await hass.async_block_till_done()
+        await snapshot_platform(hass, entity_registry, snapshot, dinstar_entry.entry_id)
+        await hass.config_entries.async_unload(dinstar_entry.entry_id)
+
+
+async def test_disabled_by_default(
+    hass: HomeAssistant, dinstar: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    disabled = sorted(
+        entry.translation_key or ""
+        for entry in er.async_entries_for_config_entry(
+            entity_registry, dinstar.entry_id
+        )
+        if entry.disabled_by
+        and entry.unique_id.endswith(
+            tuple(
+                "_" + k
+                for k in (
+                    "imsi",
+                    "iccid",
+                    "imei",
+                    "number",
+                    "slot",
+                    "network_type",
+                    "remaining_monthly_credit",
+                    "remaining_daily_credit",
+                )
+            )
+        )
+        and "_0_" in entry.unique_id
+    )
+    assert disabled == [
+        "iccid",
+        "imei",
+        "imsi",
+        "network_type",
+        "number",
+        "remaining_daily_credit",
+        "remaining_monthly_credit",
+        "slot",
+    ]
+    assert hass.states.get("sensor.dwg_gsm_gateway_port_0_signal").state == "-73"
+    assert hass.states.get("sensor.dwg_gsm_gateway_sms_in_queue").state == "0"
+
+
+async def test_events_from_pushes_carry_the_returned_ids(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """sms_result (with user_id) and the status report (without) fire once each."""
+    client = await hass_client_no_auth()
+    dinstar_sim.push_url = str(client.make_url(f"/api/webhook/{WEBHOOK_ID}"))
+    received = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    await dinstar_sim.inject_incoming(2, "10086", "余额 5.00")
+    response = await send(hass, recipients="13600000000", message="hi")
+    message_id = response["messages"][0]["message_id"]
+    for _ in range(4):
+        await dinstar_sim.advance()
+    await hass.async_block_till_done()
+    assert [
+        (e.data["sender"], e.data["text"], e.data["port"], e.data["message_id"])
+        for e in received
+    ] == [("10086", "余额 5.00", "2", "1")]
+    assert [
+        (e.data["message_id"], e.data["status"], e.data["recipient"]) for e in reports
+    ] == [
+        (message_id, "sent", "13600000000"),
+        (message_id, "delivered", "13600000000"),
+    ]
+    assert {pushed[2] for pushed in dinstar_sim.pushes} == {200}
+
+
+async def test_a_failed_status_report(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    client = await hass_client_no_auth()
+    dinstar_sim.push_url = str(client.make_url(f"/api/webhook/{WEBHOOK_ID}"))
+    dinstar_sim.report_codes["13600000000"] = 70
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    message_id = (await send(hass, recipients="13600000000", message="hi"))["messages"][
+        0
+    ]["message_id"]
+    for _ in range(3):
+        await dinstar_sim.advance()
+    await hass.async_block_till_done()
+    assert [
+        (e.data["message_id"], e.data["status"], e.data["error_code"]) for e in reports
+    ] == [
+        (message_id, "sent", None),
+        (message_id, "failed", "70"),
+    ]
+
+
+async def test_results_are_polled_without_pushes(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    message_id = (await send(hass, recipients="13600000000", message="hi"))["messages"][
+        0
+    ]["message_id"]
+    await dinstar_sim.advance()
+    await dinstar_sim.advance()
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
+        (message_id, "sent")
+    ]
+
+
+async def test_send_options_and_limits(
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
+) -> None:
+    await send(
+        hass,
+        recipients="10086",
+        message="hi",
+        port="3",
+        encoding="ucs2",
+        delivery_report=False,
+    )
+    sms = dinstar_sim.outgoing[-1]
+    assert (sms.ports, sms.encoding, sms.report) == ([3], "unicode", False)
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, recipients="10086", message="汉" * 501)
+    assert err.value.translation_key == "message_too_long"
+    assert err.value.translation_placeholders == {"limit": "1500"}
+    dinstar_sim.set_port(1, reg="NO_SIM")
+    await hass.config_entries.async_reload(dinstar.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, recipients="10086", message="x", port="1")
+    assert err.value.translation_key == "port_not_ready"
+    assert len(dinstar_sim.outgoing) == 1
+
+
+async def test_cancel_task(
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
+) -> None:
+    response = await send(hass, recipients="13600000000,13611111111", message="hi")
+    task_id = response["messages"][0]["task_id"]
+    await hass.services.async_call(
+        DOMAIN, "cancel_task", {"task_id": task_id}, blocking=True
+    )
+    assert dinstar_sim.outgoing == []
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "cancel_task", {"task_id": task_id}, blocking=True
+        )
+    assert err.value.translation_key == "rejected"
+    assert err.value.translation_placeholders["code"] == "486"
+
+
+async def test_goip_refuses_what_only_dinstar_does(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "cancel_task", {"task_id": "1"}, blocking=True
+        )
+    assert err.value.translation_placeholders == {"option": "cancel"}
+    for option in ({"encoding": "gsm7"}, {"delivery_report": True}):
+        with pytest.raises(ServiceValidationError) as err:
+            await send(hass, recipients="10086", message="x", **option)
+        assert err.value.translation_key == "option_not_supported"
+
+
+async def test_diagnostics_redact_sim_identifiers(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    dinstar_sim: DinstarSimulator,
+    dinstar: MockConfigEntry,
+) -> None:
+    dinstar_sim.set_port(0, number="13714637674")
+    await hass.config_entries.async_reload(dinstar.entry_id)
+    await hass.async_block_till_done()
+    result = await get_diagnostics_for_config_entry(hass, hass_client, dinstar)
+    text = json.dumps(result)
+    for secret in (
+        "13714637674",
+        "460004642148000",
+        "89860114840400428100",
+        "863070017005100",
+        PASSWORD,
+    ):
+        assert secret not in text
+    assert result["status"]["ports"]["0"]["imsi"] == "**REDACTED**"
+    assert result["status"]["queue_depth"] == 0
