@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import aiohttp
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -52,6 +53,13 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         return_value=True,
     ):
         yield
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain client session for the library's own tests."""
+    async with aiohttp.ClientSession() as session:
+        yield session
 
 
 @pytest.fixture

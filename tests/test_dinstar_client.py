@@ -49,12 +49,6 @@ async def refused_handshakes() -> AsyncIterator[None]:
         loop.set_debug(debug)
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 def client(
     session: aiohttp.ClientSession, sim: DinstarSimulator, **changes: Any
 ) -> DinstarGateway:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 import json
 import socket
@@ -28,12 +27,6 @@ from custom_components.sms_gateway.gateways.models import (
 from simulator.goip import GoipSimulator
 
 from .conftest import PASSWORD, load_fixture
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def client(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -48,27 +49,32 @@ class PortSensorDescription(SensorEntityDescription, PortEntityDescription):
     value_fn: Callable[[PortStatus], Value]
 
 
-def _diagnostic(field: PortField, enabled: bool = False) -> PortSensorDescription:
-    """A diagnostic text sensor that shows the field as it is."""
+def _as_is(field: PortField, **description: Any) -> PortSensorDescription:
+    """A sensor that shows the port's field as it is."""
     return PortSensorDescription(
         key=field.value,
         translation_key=field.value,
         field=field,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=enabled,
         value_fn=lambda port: getattr(port, field.value),
+        **description,
+    )
+
+
+def _diagnostic(field: PortField) -> PortSensorDescription:
+    """A diagnostic identifier, disabled by default."""
+    return _as_is(
+        field,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
     )
 
 
 def _count(field: PortField, enabled: bool = True) -> PortSensorDescription:
     """A remaining allowance: None (unknown) where the vendor says unlimited."""
-    return PortSensorDescription(
-        key=field.value,
-        translation_key=field.value,
-        field=field,
+    return _as_is(
+        field,
         state_class=SensorStateClass.MEASUREMENT,
         entity_registry_enabled_default=enabled,
-        value_fn=lambda port: getattr(port, field.value),
     )
 
 

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 import json
 import re
@@ -211,6 +212,21 @@ def loads_lenient(raw: bytes | str) -> Any:
             return json.loads(_TRAILING_COMMA.sub(r"\1", text))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise GatewayPayloadError(f"not JSON: {err}") from err
+
+
+def read_json_push(method: str, body: bytes) -> Any:
+    """The JSON of a push that must be POSTed."""
+    if method != "POST":
+        raise GatewayPayloadError(f"pushes are POSTed, not {method}")
+    return loads_lenient(body)
+
+
+def as_local_time(value: Any) -> datetime | None:
+    """`YYYY-MM-DD hh:mm:ss` in the gateway's local time; anything else is None."""
+    try:
+        return datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
 
 
 def normalize_number(number: str) -> str:

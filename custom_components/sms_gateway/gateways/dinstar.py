@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 import itertools
 import json
 import time
@@ -24,9 +23,11 @@ from .base import (
     Gateway,
     as_float,
     as_int,
+    as_local_time,
     as_text,
     chunked,
     loads_lenient,
+    read_json_push,
     unique_recipients,
 )
 from .digest import DigestAuth
@@ -58,7 +59,6 @@ from .text import Encoding, encoding_of
 MAX_RECIPIENTS = 128
 MAX_TEXT_BYTES = 1500
 MAX_QUERY_IDS = 32
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 INFO_TYPES = (
     "type,imei,imsi,iccid,number,reg,slot,callstate,signal,gprs,remain_credit,"
@@ -304,9 +304,7 @@ class DinstarGateway(Gateway):
         body: bytes,
     ) -> list[InboundItem]:
         """Incoming SMS, send results and delivery status reports."""
-        if method != "POST":
-            raise GatewayPayloadError(f"pushes are POSTed, not {method}")
-        payload = loads_lenient(body)
+        payload = read_json_push(method, body)
         if not isinstance(payload, dict):
             raise GatewayPayloadError("a push is a JSON object")
         parsers: dict[str, Callable[[Any], InboundItem]] = {
@@ -335,13 +333,6 @@ def _port_number(port: str) -> int:
     if number is None or not 0 <= number <= 31:
         raise GatewayRejectedError("400", f"no port {port}")
     return number
-
-
-def _timestamp(value: Any) -> datetime | None:
-    try:
-        return datetime.strptime(str(value).strip(), TIME_FORMAT)
-    except ValueError:
-        return None
 
 
 def _port(item: Any) -> PortStatus | None:
@@ -412,7 +403,7 @@ def _incoming(item: Any) -> IncomingSms:
         sender=sender,
         text=text,
         port=as_text(item.get("port")),
-        timestamp=_timestamp(item.get("timestamp")),
+        timestamp=as_local_time(item.get("timestamp")),
         message_id=as_text(item.get("incoming_sms_id")),
     )
 
@@ -436,7 +427,7 @@ def _result_report(item: Any) -> DeliveryReport:
             if status is DeliveryStatus.FAILED and count
             else None
         ),
-        timestamp=_timestamp(item.get("time")),
+        timestamp=as_local_time(item.get("time")),
         reference=reference,
     )
 
@@ -468,6 +459,6 @@ def _deliver_report(item: Any) -> DeliveryReport:
         port=as_text(item.get("port")),
         error_code=str(code) if code >= 32 else None,
         error_text=text,
-        timestamp=_timestamp(item.get("time")),
+        timestamp=as_local_time(item.get("time")),
         reference=reference,
     )

@@ -7,7 +7,6 @@ trailing slash is mandatory. Wrong or missing credentials answer HTTP 401.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 import json
 from typing import Any, ClassVar
 
@@ -16,8 +15,10 @@ from .base import (
     FieldKind,
     Gateway,
     as_int,
+    as_local_time,
     as_text,
     loads_lenient,
+    read_json_push,
     unique_recipients,
 )
 from .cms import cms_error_text
@@ -44,7 +45,6 @@ from .models import (
 )
 
 MAX_RECIPIENTS = 9999
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 _SEND_STATUS = {
     "succeeded": DeliveryStatus.SENT,
@@ -213,9 +213,7 @@ class GoipGateway(Gateway):
         body: bytes,
     ) -> list[InboundItem]:
         """A send result (`taskID`, `send`) or a received SMS (`from_number`)."""
-        if method != "POST":
-            raise GatewayPayloadError(f"pushes are POSTed, not {method}")
-        payload = loads_lenient(body)
+        payload = read_json_push(method, body)
         items = payload if isinstance(payload, list) else [payload]
         if not items:
             raise GatewayPayloadError("empty push")
@@ -234,14 +232,6 @@ def _limit(value: Any) -> int | None:
     return None if number is None or number < 0 else number
 
 
-def _timestamp(value: Any) -> datetime | None:
-    """`YYYY-MM-DD hh:mm:ss` in the server's local time; anything else is None."""
-    try:
-        return datetime.strptime(str(value).strip(), TIME_FORMAT)
-    except ValueError:
-        return None
-
-
 def _incoming(item: dict[str, Any]) -> IncomingSms:
     sender = as_text(item.get("from_number"))
     text = item.get("content")
@@ -251,7 +241,7 @@ def _incoming(item: dict[str, Any]) -> IncomingSms:
         sender=sender,
         text=text,
         port=as_text(item.get("goip_line")),
-        timestamp=_timestamp(item.get("recv_time")),
+        timestamp=as_local_time(item.get("recv_time")),
     )
 
 
