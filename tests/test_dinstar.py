@@ -325,3 +325,88 @@ async def test_diagnostics_redact_sim_identifiers(
         assert secret not in text
     assert result["status"]["ports"]["0"]["imsi"] == "**REDACTED**"
     assert result["status"]["queue_depth"] == 0
+
+
+@pytest.mark.parametrize(("mode", "webhook"), [("poll", False), ("both", True)])
+async def test_incoming_sms_are_polled_when_asked(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+    mode: str,
+    webhook: bool,
+) -> None:
+    """Old SMS set the baseline; new ones fire once; the cursor survives restarts."""
+    await dinstar_sim.inject_incoming(0, "10086", "old, before set-up")
+    dinstar_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        dinstar_entry, options={"receive_mode": mode}
+    )
+    await hass.config_entries.async_setup(dinstar_entry.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_client_no_auth()
+    dinstar_sim.push_url = str(client.make_url(f"/api/webhook/{WEBHOOK_ID}"))
+    received = async_capture_events(hass, EVENT_SMS_RECEIVED)
+
+    async def poll() -> None:
+        freezer.tick(timedelta(seconds=31))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    await dinstar_sim.inject_incoming(1, "10086", "first")
+    await hass.async_block_till_done()
+    await poll()
+    await hass.config_entries.async_reload(dinstar_entry.entry_id)
+    await hass.async_block_till_done()
+    await dinstar_sim.inject_incoming(2, "10010", "second")
+    await poll()
+    assert [e.data["text"] for e in received] == ["first", "second"]
+    # The webhook is there unless polling replaces it.
+    assert (WEBHOOK_ID in hass.data["webhook"]) is webhook
+    await hass.config_entries.async_unload(dinstar_entry.entry_id)
+    assert (
+        hass_storage[f"{DOMAIN}.{dinstar_entry.entry_id}"]["data"]["inbox_cursor"]
+        == "3"
+    )
+
+
+async def test_a_failing_inbox_poll_keeps_the_entities(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    dinstar_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        dinstar_entry, options={"receive_mode": "poll"}
+    )
+    await hass.config_entries.async_setup(dinstar_entry.entry_id)
+    await hass.async_block_till_done()
+    dinstar_sim.canned["/api/query_incoming_sms"] = (200, '{"error_code": 500}')
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("sensor.dwg_gsm_gateway_port_0_signal").state == "-73"
+    await hass.config_entries.async_unload(dinstar_entry.entry_id)
+
+
+async def test_options_offer_the_receive_mode(
+    hass: HomeAssistant, dinstar: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(dinstar.entry_id)
+    assert list(result["data_schema"].schema) == [
+        "poll_interval",
+        "default_recipients",
+        "default_port",
+        "receive_mode",
+        "webhook_local_only",
+    ]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"poll_interval": 30, "receive_mode": "both", "webhook_local_only": True},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert dinstar.runtime_data.coordinator.polls_inbox

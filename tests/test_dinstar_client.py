@@ -437,3 +437,54 @@ def test_status_report_codes(
 def test_pushes_it_cannot_read(method: str, body: bytes) -> None:
     with pytest.raises(GatewayPayloadError):
         DinstarGateway.parse_push(method, {}, {}, body)
+
+
+async def test_poll_incoming_from_a_cursor(
+    session: aiohttp.ClientSession, dinstar_sim: DinstarSimulator
+) -> None:
+    gateway = client(session, dinstar_sim)
+    assert await gateway.async_poll_incoming(None) == ([], None)
+    await dinstar_sim.inject_incoming(1, "10086", "one")
+    await dinstar_sim.inject_incoming(2, "10010", "two")
+    found, cursor = await gateway.async_poll_incoming(None)
+    assert ([sms.text for sms in found], cursor) == (["one", "two"], "2")
+    # Read by someone else in between: flag=all still returns what is new.
+    dinstar_sim.read_ids.add(3)
+    await dinstar_sim.inject_incoming(1, "10086", "three")
+    found, cursor = await gateway.async_poll_incoming("2")
+    assert ([sms.text for sms in found], cursor) == (["three"], "3")
+    assert await gateway.async_poll_incoming("3") == ([], "3")
+
+
+async def test_poll_incoming_of_the_documents_example(
+    session: aiohttp.ClientSession, dinstar_sim: DinstarSimulator
+) -> None:
+    """The example's list ends with a comma, as the document prints it."""
+    dinstar_sim.canned["/api/query_incoming_sms"] = (
+        200,
+        load_fixture("dinstar", "query_incoming_sms.json"),
+    )
+    found, cursor = await client(session, dinstar_sim).async_poll_incoming(None)
+    assert found == [
+        IncomingSms(
+            sender="123456789",
+            text="This is a test",
+            port="2",
+            timestamp=datetime(2014, 12, 9, 17, 11, 18),
+            message_id="1",
+        )
+    ]
+    assert cursor == "1"
+
+
+async def test_what_a_vendor_cannot_do_raises(
+    session: aiohttp.ClientSession, goip_sim: Any
+) -> None:
+    from custom_components.sms_gateway.gateways.errors import GatewayError
+    from custom_components.sms_gateway.gateways.goip import GoipGateway
+
+    gateway = GoipGateway(session, {"host": "127.0.0.1", "port": 1})
+    with pytest.raises(GatewayError):
+        await gateway.async_poll_incoming(None)
+    with pytest.raises(GatewayError):
+        await gateway.async_cancel_task("1")

@@ -12,7 +12,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_VENDOR, DOMAIN
+from .const import CONF_RECEIVE_MODE, CONF_VENDOR, DOMAIN, RECEIVE_POLL
 from .coordinator import (
     SmsGatewayConfigEntry,
     SmsGatewayCoordinator,
@@ -60,7 +60,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
     )
     inbound.device_id = device.id
 
-    if Capability.PUSH in gateway.capabilities:
+    if (
+        Capability.PUSH in gateway.capabilities
+        and entry.options.get(CONF_RECEIVE_MODE) != RECEIVE_POLL
+    ):
         async_register_webhook(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     hass.async_create_task(

@@ -28,12 +28,16 @@ from .const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_LOCAL_ONLY,
     CONF_POLL_INTERVAL,
+    CONF_RECEIVE_MODE,
     CONF_VENDOR,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
     LOGGER,
     MAX_POLL_INTERVAL,
     MIN_POLL_INTERVAL,
+    RECEIVE_BOTH,
+    RECEIVE_POLL,
+    RECEIVE_PUSH,
 )
 from .coordinator import SmsGatewayConfigEntry
 from .gateways import GATEWAYS, Gateway
@@ -304,6 +308,15 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             )
             schema[vol.Optional(CONF_DEFAULT_PORT)] = selector.SelectSelector(
                 selector.SelectSelectorConfig(options=ports, custom_value=True)
+            )
+        if Capability.INBOX_POLL in gateway.capabilities:
+            schema[vol.Required(CONF_RECEIVE_MODE, default=RECEIVE_PUSH)] = (
+                selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=[RECEIVE_PUSH, RECEIVE_POLL, RECEIVE_BOTH],
+                        translation_key=CONF_RECEIVE_MODE,
+                    )
+                )
             )
         if Capability.PUSH in gateway.capabilities:
             schema[vol.Required(CONF_LOCAL_ONLY, default=gateway.local_push)] = (

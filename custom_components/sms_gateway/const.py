@@ -13,6 +13,10 @@ CONF_POLL_INTERVAL: Final = "poll_interval"
 CONF_DEFAULT_RECIPIENTS: Final = "default_recipients"
 CONF_DEFAULT_PORT: Final = "default_port"
 CONF_LOCAL_ONLY: Final = "webhook_local_only"
+CONF_RECEIVE_MODE: Final = "receive_mode"
+RECEIVE_PUSH: Final = "push"
+RECEIVE_POLL: Final = "poll"
+RECEIVE_BOTH: Final = "both"
 
 DEFAULT_POLL_INTERVAL: Final = 30
 MIN_POLL_INTERVAL: Final = 10

@@ -11,7 +11,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .const import CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DOMAIN, LOGGER
+from .const import (
+    CONF_POLL_INTERVAL,
+    CONF_RECEIVE_MODE,
+    DEFAULT_POLL_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    RECEIVE_PUSH,
+)
 from .errors import translate_errors
 from .gateways import Gateway
 from .gateways.errors import GatewayError
@@ -72,19 +79,32 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
             self.info = await self.gateway.async_get_info()
 
     async def _async_update_data(self) -> GatewayStatus:
-        """Take a snapshot; poll the outcome of messages still in flight."""
+        """Take a snapshot; poll what is due of messages and the inbox."""
         with translate_errors(UpdateFailed):
             status = await self.gateway.async_get_status()
         if self.data is not None:
             self._remove_vanished_ports(set(self.data.ports) - set(status.ports))
-        if Capability.REPORT_POLL in self.gateway.capabilities and (
-            pending := self.inbound.pending_message_ids()
-        ):
-            try:
+        capabilities = self.gateway.capabilities
+        try:
+            if Capability.REPORT_POLL in capabilities and (
+                pending := self.inbound.pending_message_ids()
+            ):
                 self.inbound.process(await self.gateway.async_query_reports(pending))
-            except GatewayError as err:
-                LOGGER.debug("Polling delivery reports failed: %s", err)
+            if Capability.INBOX_POLL in capabilities and self.polls_inbox:
+                found, cursor = await self.gateway.async_poll_incoming(
+                    self.inbound.inbox_cursor
+                )
+                self.inbound.process_inbox(found, cursor)
+        except GatewayError as err:
+            # The snapshot is good; what was not polled now is polled next time.
+            LOGGER.debug("Polling messages failed: %s", err)
         return status
+
+    @property
+    def polls_inbox(self) -> bool:
+        """Whether the options ask for incoming SMS to be polled."""
+        mode = self.config_entry.options.get(CONF_RECEIVE_MODE, RECEIVE_PUSH)
+        return bool(mode != RECEIVE_PUSH)
 
     def _remove_vanished_ports(self, vanished: set[str]) -> None:
         """Remove the sub-devices (and so the entities) of ports that are gone."""

@@ -86,6 +86,8 @@ class Inbound:
         self.sent = BoundedLog(MAX_SENT, MAX_AGE)
         # vendor reference -> message_id, learned from reports carrying both
         self.references = BoundedLog(MAX_SENT, MAX_AGE)
+        # where the last inbox poll stopped (the vendor's id of the newest SMS)
+        self.inbox_cursor: str | None = None
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
         )
@@ -96,6 +98,7 @@ class Inbound:
             for name, log in self._logs().items():
                 log.items = dict(stored.get(name, {}))
                 log.prune()
+            self.inbox_cursor = stored.get("inbox_cursor")
 
     async def async_save(self) -> None:
         """Write now (on unload); otherwise writes are batched."""
@@ -109,7 +112,21 @@ class Inbound:
         return {"seen": self.seen, "sent": self.sent, "references": self.references}
 
     def _data(self) -> dict[str, Any]:
-        return {name: log.items for name, log in self._logs().items()}
+        return {name: log.items for name, log in self._logs().items()} | {
+            "inbox_cursor": self.inbox_cursor
+        }
+
+    @callback
+    def process_inbox(self, items: list[InboundItem], cursor: str | None) -> int:
+        """Fire what an inbox poll found; the first poll only sets the baseline.
+
+        Without a baseline, an inbox full of old SMS would fire them all when
+        the option is turned on.
+        """
+        baseline = self.inbox_cursor is None
+        self.inbox_cursor = cursor
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+        return 0 if baseline else self.process(items)
 
     @callback
     def track_sent(self, result: SendResult, port: str | None) -> None:

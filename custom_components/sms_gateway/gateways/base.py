@@ -127,6 +127,15 @@ class Gateway(ABC):
         """Poll the state of sent messages (vendors with `REPORT_POLL`)."""
         raise GatewayError(f"{self.vendor} cannot poll delivery reports")
 
+    async def async_poll_incoming(
+        self, cursor: str | None
+    ) -> tuple[list[InboundItem], str | None]:
+        """SMS received after `cursor`, and the cursor to ask from next time.
+
+        Vendors with `INBOX_POLL`. Without a cursor, everything the inbox holds.
+        """
+        raise GatewayError(f"{self.vendor} cannot poll its inbox")
+
     async def async_cancel_task(self, task_id: str) -> None:
         """Stop what of a send request is still queued (vendors with `CANCEL`)."""
         raise GatewayError(f"{self.vendor} cannot cancel a send")

@@ -116,6 +116,7 @@ class DinstarGateway(Gateway):
             Capability.CHOOSE_ENCODING,
             Capability.CHOOSE_DELIVERY_REPORT,
             Capability.REPORT_POLL,
+            Capability.INBOX_POLL,
             Capability.PUSH,
             Capability.CANCEL,
         }
@@ -294,6 +295,19 @@ class DinstarGateway(Gateway):
             )
             reports.extend(_result_report(item) for item in _list(answer, "result"))
         return reports
+
+    async def async_poll_incoming(
+        self, cursor: str | None
+    ) -> tuple[list[InboundItem], str | None]:
+        """`query_incoming_sms` after the highest `incoming_sms_id` seen.
+
+        `flag=all`: what another client read is not missed.
+        """
+        params = {"flag": "all", "incoming_sms_id": as_int(cursor) or 0}
+        answer = await self._call("GET", "/api/query_incoming_sms", params=params)
+        received = [_incoming(item) for item in _list(answer, "sms")]
+        ids = [as_int(sms.message_id) or 0 for sms in received]
+        return list(received), str(max(ids)) if ids else cursor
 
     @classmethod
     def parse_push(

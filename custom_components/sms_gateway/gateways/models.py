@@ -20,6 +20,7 @@ class Capability(StrEnum):
     CHOOSE_ENCODING = "choose_encoding"
     CHOOSE_DELIVERY_REPORT = "choose_delivery_report"
     REPORT_POLL = "report_poll"
+    INBOX_POLL = "inbox_poll"
     CANCEL = "cancel"
     PUSH = "push"
 
