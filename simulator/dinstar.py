@@ -125,6 +125,10 @@ class DinstarSimulator(Simulator):
         self.fail_numbers: set[str] = set()
         # number -> status_code of its status report (default 0, delivered)
         self.report_codes: dict[str, int] = {}
+        # USSD: code -> reply; replies due at the next advance; replies given
+        self.ussd_replies: dict[str, str] = {}
+        self.ussd_pending: dict[int, str] = {}
+        self.ussd_ready: dict[int, str] = {}
         self._task_ids = itertools.count(1)
         self._incoming_ids = itertools.count(1)
         self._ref_ids = itertools.count(0)
@@ -136,6 +140,8 @@ class DinstarSimulator(Simulator):
             "/api/query_incoming_sms": self._query_incoming,
             "/api/stop_sms": self._stop_sms,
             "/api/get_port_info": self._get_port_info,
+            "/api/send_ussd": self._send_ussd,
+            "/api/query_ussd_reply": self._query_ussd_reply,
         }
         for path, handler in routes.items():
             self.app.router.add_route("*", path, self._authenticated(handler))
@@ -186,6 +192,10 @@ class DinstarSimulator(Simulator):
         (after a status report, when one was asked for).
         """
         pushes = 0
+        for number, text in list(self.ussd_pending.items()):
+            del self.ussd_pending[number]
+            self.ussd_ready[number] = text
+            pushes += await self._push("ussd", [{"port": number, "text": text}])
         busy: set[int] = set()
         for sms in self.outgoing:
             if sms.state == "QUEUED":
@@ -309,6 +319,47 @@ class DinstarSimulator(Simulator):
     def _queued(self) -> int:
         return sum(sms.state == "QUEUED" for sms in self.outgoing)
 
+    async def _send_ussd(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        command = body.get("command", "send") if isinstance(body, dict) else None
+        text = body.get("text", "") if isinstance(body, dict) else ""
+        ports = body.get("port") if isinstance(body, dict) else None
+        if (
+            command not in ("send", "cancel")
+            or not isinstance(ports, list)
+            or (command == "send" and not text)
+            or len(str(text).encode()) > 60
+        ):
+            return self._answer(400)
+        result = []
+        for number in ports:
+            port = self.ports.get(number)
+            if port is None or port.reg != "REGISTER_OK":
+                status = 503
+            elif command == "cancel":
+                self.ussd_pending.pop(number, None)
+                self.ussd_ready.pop(number, None)
+                status = 200
+            elif number in self.ussd_pending or any(
+                sms.port == number and sms.state == "SENDING" for sms in self.outgoing
+            ):
+                status = 486
+            else:
+                self.ussd_ready.pop(number, None)
+                self.ussd_pending[number] = self.ussd_replies.get(
+                    text, f"Your balance is 12.50 CNY. ({text})"
+                )
+                status = 200
+            result.append({"port": number, "status": status})
+        return self._answer(202, result=result)
+
+    async def _query_ussd_reply(self, request: web.Request) -> web.Response:
+        ports = self._ports_param(request)
+        if not ports:
+            return self._answer(400)
+        reply = [{"port": p, "text": self.ussd_ready.get(p, "")} for p in ports]
+        return self._answer(200, reply=reply)
+
     async def _query_sms_result(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         if not isinstance(body, dict):
@@ -406,6 +457,8 @@ class DinstarSimulator(Simulator):
             self.push_kinds = set(body["push_kinds"])
         if "fail_numbers" in body:
             self.fail_numbers = set(body["fail_numbers"])
+        if "ussd_replies" in body:
+            self.ussd_replies = dict(body["ussd_replies"])
         if "report_codes" in body:
             self.report_codes = {
                 str(k): int(v) for k, v in body["report_codes"].items()

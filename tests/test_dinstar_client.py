@@ -378,7 +378,6 @@ def test_pushes_of_the_documents_examples() -> None:
         )
     ]
     for other in (
-        "push_ussd.json",
         "push_register_up.json",
         "push_register_down.json",
         "push_cdr.json",

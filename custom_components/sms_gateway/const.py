@@ -24,6 +24,7 @@ MAX_POLL_INTERVAL: Final = 3600
 
 EVENT_SMS_RECEIVED: Final = "sms_gateway_sms_received"
 EVENT_DELIVERY_REPORT: Final = "sms_gateway_delivery_report"
+EVENT_USSD_REPLY: Final = "sms_gateway_ussd_reply"
 
 # Largest push body read; a bigger one is refused before it is read whole.
 MAX_PUSH_BYTES: Final = 64 * 1024
@@ -36,3 +37,6 @@ ATTR_DEVICE_ID: Final = "device_id"
 ATTR_ENCODING: Final = "encoding"
 ATTR_DELIVERY_REPORT: Final = "delivery_report"
 ATTR_TASK_ID: Final = "task_id"
+ATTR_CODE: Final = "code"
+ATTR_TIMEOUT: Final = "timeout"
+DEFAULT_USSD_TIMEOUT: Final = 30

@@ -10,10 +10,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED
+from .const import EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED, EVENT_USSD_REPLY
 from .coordinator import SmsGatewayConfigEntry
 from .entity import SmsGatewayEntity
-from .gateways.models import DeliveryStatus
+from .gateways.models import Capability, DeliveryStatus
 from .inbound import inbound_signal
 
 PARALLEL_UPDATES = 0
@@ -24,6 +24,8 @@ class InboundEventDescription(EventEntityDescription):
     """An event entity fed by one kind of bus event."""
 
     bus_event: str
+    # Created only for gateways with this capability.
+    capability: Capability | None = None
 
 
 EVENTS: tuple[InboundEventDescription, ...] = (
@@ -43,6 +45,13 @@ EVENTS: tuple[InboundEventDescription, ...] = (
             if status is not DeliveryStatus.PENDING
         ],
     ),
+    InboundEventDescription(
+        key="ussd_reply",
+        translation_key="ussd_reply",
+        bus_event=EVENT_USSD_REPLY,
+        event_types=["received"],
+        capability=Capability.USSD,
+    ),
 )
 
 
@@ -53,7 +62,12 @@ async def async_setup_entry(
 ) -> None:
     """One event entity per kind of inbound item."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(InboundEvent(coordinator, description) for description in EVENTS)
+    capabilities = entry.runtime_data.gateway.capabilities
+    async_add_entities(
+        InboundEvent(coordinator, description)
+        for description in EVENTS
+        if description.capability in (None, *capabilities)
+    )
 
 
 class InboundEvent(SmsGatewayEntity, EventEntity):

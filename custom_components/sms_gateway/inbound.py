@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 import hashlib
@@ -19,13 +20,20 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED, LOGGER
+from .const import (
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_SMS_RECEIVED,
+    EVENT_USSD_REPLY,
+    LOGGER,
+)
 from .gateways.models import (
     DeliveryReport,
     DeliveryStatus,
     InboundItem,
     IncomingSms,
     SendResult,
+    UssdReply,
 )
 
 STORAGE_VERSION = 1
@@ -88,6 +96,12 @@ class Inbound:
         self.references = BoundedLog(MAX_SENT, MAX_AGE)
         # where the last inbox poll stopped (the vendor's id of the newest SMS)
         self.inbox_cursor: str | None = None
+        # USSD: the session number of each port, and who waits for its reply
+        self._ussd_sessions: dict[str | None, int] = {}
+        self._ussd_seen: set[tuple[str | None, int, str]] = set()
+        self._ussd_waiters: dict[str, asyncio.Future[UssdReply | None]] = {}
+        # ports whose code the gateway accepted, with their reply still due
+        self.ussd_open: set[str] = set()
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
         )
@@ -154,10 +168,13 @@ class Inbound:
         """Fire each new item once; return how many fired."""
         fired = 0
         for received in items:
+            if isinstance(received, UssdReply):
+                fired += self._ussd_reply(received)
+                continue
             if isinstance(received, DeliveryReport):
                 if received.status is DeliveryStatus.PENDING:
                     continue
-                item: InboundItem = self._correlate(received)
+                item: IncomingSms | DeliveryReport = self._correlate(received)
             else:
                 item = received
             key = _dedupe_key(item)
@@ -175,6 +192,43 @@ class Inbound:
         if fired:
             self._store.async_delay_save(self._data, SAVE_DELAY)
         return fired
+
+    def ussd_waiting(self, port: str) -> bool:
+        """Whether a USSD session of `port` waits for its reply."""
+        return port in self._ussd_waiters
+
+    def expect_ussd(self, port: str) -> asyncio.Future[UssdReply | None]:
+        """Open a USSD session on `port`; the future gets its reply (None: cancelled)."""
+        self._ussd_sessions[port] = self._ussd_sessions.get(port, 0) + 1
+        self._ussd_seen = {key for key in self._ussd_seen if key[0] != port}
+        future: asyncio.Future[UssdReply | None] = self.hass.loop.create_future()
+        self._ussd_waiters[port] = future
+        return future
+
+    def end_ussd(self, port: str) -> None:
+        """Close the session of `port`; a waiter still waiting gets None."""
+        self.ussd_open.discard(port)
+        if (future := self._ussd_waiters.pop(port, None)) and not future.done():
+            future.set_result(None)
+
+    def _ussd_reply(self, reply: UssdReply) -> int:
+        """Fire a reply once per session (push and poll may both bring it)."""
+        key = (reply.port, self._ussd_sessions.get(reply.port, 0), reply.text)
+        if key in self._ussd_seen:
+            return 0
+        self._ussd_seen.add(key)
+        if (future := self._ussd_waiters.get(reply.port or "")) and not future.done():
+            future.set_result(reply)
+        self._fire(
+            EVENT_USSD_REPLY,
+            "received",
+            {
+                **self._base(reply.port),
+                "text": reply.text,
+                "timestamp": _iso(reply.timestamp),
+            },
+        )
+        return 1
 
     def _correlate(self, report: DeliveryReport) -> DeliveryReport:
         """Learn or apply the link between the vendor's reference and our id."""
@@ -228,7 +282,7 @@ class Inbound:
         )
 
 
-def _dedupe_key(item: InboundItem) -> str:
+def _dedupe_key(item: IncomingSms | DeliveryReport) -> str:
     if isinstance(item, DeliveryReport):
         subject = item.message_id or f"ref:{item.reference}"
         return f"report:{subject}:{item.status.value}"

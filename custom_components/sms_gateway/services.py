@@ -1,4 +1,4 @@
-"""Integration actions: `sms_gateway.send_sms` and `sms_gateway.cancel_task`."""
+"""Integration actions: send and cancel SMS, USSD sessions."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
 from .const import (
+    ATTR_CODE,
     ATTR_DELIVERY_REPORT,
     ATTR_DEVICE_ID,
     ATTR_ENCODING,
@@ -24,6 +25,8 @@ from .const import (
     ATTR_PROVIDER,
     ATTR_RECIPIENTS,
     ATTR_TASK_ID,
+    ATTR_TIMEOUT,
+    DEFAULT_USSD_TIMEOUT,
     DOMAIN,
 )
 from .coordinator import SmsGatewayConfigEntry, port_identifier
@@ -31,9 +34,12 @@ from .errors import translate_errors
 from .gateways.models import Capability
 from .gateways.text import Encoding
 from .outbound import async_send_sms, split_recipients
+from .ussd import async_cancel_ussd, async_send_ussd
 
 SERVICE_SEND_SMS = "send_sms"
 SERVICE_CANCEL_TASK = "cancel_task"
+SERVICE_SEND_USSD = "send_ussd"
+SERVICE_CANCEL_USSD = "cancel_ussd"
 
 SEND_SMS_SCHEMA = vol.Schema(
     {
@@ -47,6 +53,21 @@ SEND_SMS_SCHEMA = vol.Schema(
     }
 )
 
+SEND_USSD_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_DEVICE_ID): cv.string,
+        vol.Optional(ATTR_PORT): cv.string,
+        vol.Required(ATTR_CODE): cv.string,
+        vol.Optional(ATTR_TIMEOUT, default=DEFAULT_USSD_TIMEOUT): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=300)
+        ),
+    }
+)
+
+CANCEL_USSD_SCHEMA = vol.Schema(
+    {vol.Optional(ATTR_DEVICE_ID): cv.string, vol.Optional(ATTR_PORT): cv.string}
+)
+
 CANCEL_TASK_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_DEVICE_ID): cv.string,
@@ -55,8 +76,31 @@ CANCEL_TASK_SCHEMA = vol.Schema(
 )
 
 
-def _error(key: str) -> ServiceValidationError:
-    return ServiceValidationError(translation_domain=DOMAIN, translation_key=key)
+def _error(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+def _require(entry: SmsGatewayConfigEntry, capability: Capability) -> None:
+    """Refuse an action the entry's gateway cannot do."""
+    if capability not in entry.runtime_data.gateway.capabilities:
+        raise _error("option_not_supported", option=capability.value)
+
+
+def resolve_port(
+    hass: HomeAssistant, call: ServiceCall, capability: Capability
+) -> tuple[SmsGatewayConfigEntry, str]:
+    """The entry and port an action on one port is meant for."""
+    entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
+    _require(entry, capability)
+    if (port := call.data.get(ATTR_PORT, device_port)) is None:
+        raise _error("port_required")
+    if port not in entry.runtime_data.coordinator.data.ports:
+        raise _error("unknown_port", port=port)
+    return entry, port
 
 
 def resolve_target(
@@ -109,15 +153,20 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
     async def cancel_task(call: ServiceCall) -> None:
         entry, _ = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
-        gateway = entry.runtime_data.gateway
-        if Capability.CANCEL not in gateway.capabilities:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="option_not_supported",
-                translation_placeholders={"option": Capability.CANCEL.value},
-            )
+        _require(entry, Capability.CANCEL)
         with translate_errors(reauth=(hass, entry)):
-            await gateway.async_cancel_task(call.data[ATTR_TASK_ID])
+            await entry.runtime_data.gateway.async_cancel_task(call.data[ATTR_TASK_ID])
+
+    async def send_ussd(call: ServiceCall) -> ServiceResponse:
+        entry, port = resolve_port(hass, call, Capability.USSD)
+        reply = await async_send_ussd(
+            hass, entry, port, call.data[ATTR_CODE], call.data[ATTR_TIMEOUT]
+        )
+        return {"port": port, "reply": reply.text}
+
+    async def cancel_ussd(call: ServiceCall) -> None:
+        entry, port = resolve_port(hass, call, Capability.USSD)
+        await async_cancel_ussd(hass, entry, port)
 
     hass.services.async_register(
         DOMAIN,
@@ -128,4 +177,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_CANCEL_TASK, cancel_task, schema=CANCEL_TASK_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_USSD,
+        send_ussd,
+        schema=SEND_USSD_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_CANCEL_USSD, cancel_ussd, schema=CANCEL_USSD_SCHEMA
     )

@@ -136,6 +136,18 @@ class Gateway(ABC):
         """
         raise GatewayError(f"{self.vendor} cannot poll its inbox")
 
+    async def async_send_ussd(self, port: str, code: str) -> None:
+        """Start a USSD session on `port`; the reply comes later (`USSD`)."""
+        raise GatewayError(f"{self.vendor} cannot send USSD")
+
+    async def async_poll_ussd(self, port: str) -> InboundItem | None:
+        """The USSD reply waiting on `port`, if any (`USSD`)."""
+        raise GatewayError(f"{self.vendor} cannot send USSD")
+
+    async def async_cancel_ussd(self, port: str) -> None:
+        """End the USSD session on `port` (`USSD`)."""
+        raise GatewayError(f"{self.vendor} cannot send USSD")
+
     async def async_cancel_task(self, task_id: str) -> None:
         """Stop what of a send request is still queued (vendors with `CANCEL`)."""
         raise GatewayError(f"{self.vendor} cannot cancel a send")

@@ -53,12 +53,14 @@ from .models import (
     Registration,
     SendRequest,
     SendResult,
+    UssdReply,
 )
 from .text import Encoding, encoding_of
 
 MAX_RECIPIENTS = 128
 MAX_TEXT_BYTES = 1500
 MAX_QUERY_IDS = 32
+MAX_USSD_BYTES = 60
 
 INFO_TYPES = (
     "type,imei,imsi,iccid,number,reg,slot,callstate,signal,gprs,remain_credit,"
@@ -100,7 +102,7 @@ RESULT_STATUS = {
 
 # Pushes this version reads; the others are accepted and not turned into events.
 PUSH_KINDS = ("sms", "sms_result", "sms_deliver_status")
-OTHER_PUSH_KINDS = ("ussd", "register", "device", "exception_info", "cdr")
+OTHER_PUSH_KINDS = ("register", "device", "exception_info", "cdr")
 
 
 class DinstarGateway(Gateway):
@@ -119,6 +121,7 @@ class DinstarGateway(Gateway):
             Capability.INBOX_POLL,
             Capability.PUSH,
             Capability.CANCEL,
+            Capability.USSD,
         }
     )
     port_fields = frozenset(
@@ -296,6 +299,42 @@ class DinstarGateway(Gateway):
             reports.extend(_result_report(item) for item in _list(answer, "result"))
         return reports
 
+    async def async_send_ussd(self, port: str, code: str) -> None:
+        """`send_ussd`: the envelope accepts (202); the port's status decides."""
+        if len(code.encode()) > MAX_USSD_BYTES:
+            raise GatewayRejectedError("400", "a USSD code is at most 60 bytes")
+        await self._ussd(port, "send", code)
+
+    async def async_cancel_ussd(self, port: str) -> None:
+        """`send_ussd` with `command: cancel`."""
+        await self._ussd(port, "cancel", "")
+
+    async def _ussd(self, port: str, command: str, text: str) -> None:
+        number = _port_number(port)
+        answer = await self._call(
+            "POST",
+            "/api/send_ussd",
+            payload={"port": [number], "command": command, "text": text},
+            ok=(200, 202),
+        )
+        for item in _list(answer, "result"):
+            if isinstance(item, dict) and as_int(item.get("port")) == number:
+                if (status := as_int(item.get("status"))) != 200:
+                    raise GatewayRejectedError(
+                        str(status), ERROR_TEXTS.get(status or 0)
+                    )
+                return
+        raise GatewayPayloadError(f"send_ussd said nothing of port {number}")
+
+    async def async_poll_ussd(self, port: str) -> InboundItem | None:
+        """`query_ussd_reply` of one port; an empty text is no reply yet."""
+        number = _port_number(port)
+        answer = await self._call(
+            "GET", "/api/query_ussd_reply", params={"port": number}, ok=(200, 202)
+        )
+        replies = [_ussd(item) for item in _list(answer, "reply")]
+        return next((r for r in replies if r.port == str(number) and r.text), None)
+
     async def async_poll_incoming(
         self, cursor: str | None
     ) -> tuple[list[InboundItem], str | None]:
@@ -325,6 +364,7 @@ class DinstarGateway(Gateway):
             "sms": _incoming,
             "sms_result": _result_report,
             "sms_deliver_status": _deliver_report,
+            "ussd": _ussd,
         }
         items: list[InboundItem] = []
         for kind, parse in parsers.items():
@@ -420,6 +460,13 @@ def _incoming(item: Any) -> IncomingSms:
         timestamp=as_local_time(item.get("timestamp")),
         message_id=as_text(item.get("incoming_sms_id")),
     )
+
+
+def _ussd(item: Any) -> UssdReply:
+    """A `reply` element of `query_ussd_reply`, or of a `ussd` push."""
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        raise GatewayPayloadError("a USSD reply without text")
+    return UssdReply(port=as_text(item.get("port")), text=item["text"])
 
 
 def _result_report(item: Any) -> DeliveryReport:

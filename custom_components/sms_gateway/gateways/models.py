@@ -22,6 +22,7 @@ class Capability(StrEnum):
     REPORT_POLL = "report_poll"
     INBOX_POLL = "inbox_poll"
     CANCEL = "cancel"
+    USSD = "ussd"
     PUSH = "push"
 
 
@@ -211,4 +212,13 @@ class DeliveryReport:
     reference: str | None = None
 
 
-type InboundItem = IncomingSms | DeliveryReport
+@dataclass(frozen=True, slots=True)
+class UssdReply:
+    """What the network answered a USSD code with."""
+
+    port: str | None
+    text: str
+    timestamp: datetime | None = None
+
+
+type InboundItem = IncomingSms | DeliveryReport | UssdReply
