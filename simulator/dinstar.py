@@ -16,7 +16,16 @@ from .base import Simulator, json_response
 from .digest import DigestServer
 
 SN = "DA00-0030-1901-2817"
-PUSH_KINDS = ("sms", "sms_result", "sms_deliver_status", "ussd", "register", "device")
+PUSH_KINDS = (
+    "sms",
+    "sms_result",
+    "sms_deliver_status",
+    "ussd",
+    "register",
+    "device",
+    "exception_info",
+    "cdr",
+)
 INFO_TYPES = (
     "type",
     "imei",
@@ -129,6 +138,18 @@ class DinstarSimulator(Simulator):
         self.ussd_replies: dict[str, str] = {}
         self.ussd_pending: dict[int, str] = {}
         self.ussd_ready: dict[int, str] = {}
+        self.performance = {
+            "cpu_used": "39",
+            "flash_total": "27648",
+            "flash_used": "17428",
+            "memory_total": "109448",
+            "memory_cached": "34192",
+            "memory_buffers": "0",
+            "memory_free": "58928",
+            "memory_used": "50520",
+        }
+        self.cdr: list[dict[str, Any]] = []
+        self._register_sequence = itertools.count(1)
         self._task_ids = itertools.count(1)
         self._incoming_ids = itertools.count(1)
         self._ref_ids = itertools.count(0)
@@ -142,6 +163,7 @@ class DinstarSimulator(Simulator):
             "/api/get_port_info": self._get_port_info,
             "/api/send_ussd": self._send_ussd,
             "/api/query_ussd_reply": self._query_ussd_reply,
+            "/api/get_status": self._get_status,
         }
         for path, handler in routes.items():
             self.app.router.add_route("*", path, self._authenticated(handler))
@@ -151,6 +173,10 @@ class DinstarSimulator(Simulator):
         self.app.router.add_post("/_control/incoming", self._control_incoming)
         self.app.router.add_post("/_control/advance", self._control_advance)
         self.app.router.add_post("/_control/restart", self._control_restart)
+        self.app.router.add_post("/_control/register", self._control_register)
+        self.app.router.add_post("/_control/power", self._control_power)
+        self.app.router.add_post("/_control/exception", self._control_exception)
+        self.app.router.add_post("/_control/call", self._control_call)
 
     # --- state changes, for tests (direct) and the control API ----------------
 
@@ -178,6 +204,58 @@ class DinstarSimulator(Simulator):
         self.incoming.append(sms)
         await self._push("sms", [sms])
         return sms
+
+    async def register(self, index: int, up: bool) -> None:
+        """A port's SIM registers (or drops off); the gateway pushes it."""
+        port = self.set_port(index, reg="REGISTER_OK" if up else "UNREGISTER")
+        event = {
+            "port": index,
+            "iccid": port.iccid if up else "<NULL>",
+            "imsi": port.imsi if up else "<NULL>",
+            "number": port.number,
+            "status": "up" if up else "down",
+            "sequence": next(self._register_sequence),
+            "slot": port.slot,
+        }
+        await self._push("register", [event])
+
+    async def power(self, on: bool) -> None:
+        """The gateway boots (or shuts down) and says so."""
+        device = {
+            "port_number": len(self.ports),
+            "IP": "127.0.0.1",
+            "MAC": "F8-A0-3D-48-E5-19",
+            "status": "power_on" if on else "power_off",
+        }
+        await self._push("device", device)
+
+    async def exception(self, index: int, kind: str, action: str) -> None:
+        """The gateway handled a fault on a port."""
+        await self._push(
+            "exception_info", {"port": index, "type": kind, "action": action}
+        )
+
+    async def call(
+        self, index: int, source: str, destination: str, duration: int
+    ) -> dict[str, Any]:
+        """A connected call on a port ended: recorded, and pushed."""
+        record = {
+            "port": index,
+            "start_date": _now(),
+            "answer_date": _now(),
+            "duration": duration,
+            "source_number": source,
+            "destination_number": destination,
+            "direction": "ip->gsm",
+            "ip": "127.0.0.1",
+            "codec": "G.711U",
+            "hangup": "called",
+            "gsm_code": 16,
+            "bcch": "",
+        }
+        self.cdr.append(record)
+        await self._push("cdr", [record])
+        return record
 
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """Receive on a random registered port."""
@@ -318,6 +396,12 @@ class DinstarSimulator(Simulator):
 
     def _queued(self) -> int:
         return sum(sms.state == "QUEUED" for sms in self.outgoing)
+
+    async def _get_status(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if body != ["performance"]:
+            return json_response({})
+        return json_response({"performance": self.performance})
 
     async def _send_ussd(self, request: web.Request) -> web.Response:
         body = await self._body(request)
@@ -490,6 +574,30 @@ class DinstarSimulator(Simulator):
 
     async def _control_advance(self, request: web.Request) -> web.Response:
         return json_response({"pushes": await self.advance()})
+
+    async def _control_register(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self.register(int(body["port"]), bool(body["up"]))
+        return json_response({"port": body["port"]})
+
+    async def _control_power(self, request: web.Request) -> web.Response:
+        await self.power(bool((await request.json())["on"]))
+        return json_response({})
+
+    async def _control_exception(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self.exception(int(body["port"]), str(body["type"]), str(body["action"]))
+        return json_response({})
+
+    async def _control_call(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        record = await self.call(
+            int(body["port"]),
+            str(body["source"]),
+            str(body["destination"]),
+            int(body["duration"]),
+        )
+        return json_response(record)
 
     async def _control_restart(self, request: web.Request) -> web.Response:
         self.auth.restart()

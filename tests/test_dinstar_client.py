@@ -377,14 +377,6 @@ def test_pushes_of_the_documents_examples() -> None:
             reference="1:215:10086",
         )
     ]
-    for other in (
-        "push_register_up.json",
-        "push_register_down.json",
-        "push_cdr.json",
-        "push_device_on.json",
-        "push_exception.json",
-    ):
-        assert push(other) == [], other
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.const import CONF_VERIFY_SSL, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -59,6 +59,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         config_entry_id=entry.entry_id, **gateway_device_info(entry)
     )
     inbound.device_id = device.id
+
+    @callback
+    def refresh_soon() -> None:
+        hass.async_create_task(coordinator.async_request_refresh(), eager_start=True)
+
+    inbound.on_port_event = refresh_soon
 
     if (
         Capability.PUSH in gateway.capabilities

@@ -25,6 +25,7 @@ MAX_POLL_INTERVAL: Final = 3600
 EVENT_SMS_RECEIVED: Final = "sms_gateway_sms_received"
 EVENT_DELIVERY_REPORT: Final = "sms_gateway_delivery_report"
 EVENT_USSD_REPLY: Final = "sms_gateway_ussd_reply"
+EVENT_PORT_EVENT: Final = "sms_gateway_port_event"
 
 # Largest push body read; a bigger one is refused before it is read whole.
 MAX_PUSH_BYTES: Final = 64 * 1024

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -72,6 +72,8 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         )
         self.gateway = gateway
         self.inbound = inbound
+        # Performance is asked for only while one of its entities is enabled.
+        self.performance_listeners = 0
 
     async def _async_setup(self) -> None:
         """Identify the gateway once."""
@@ -82,6 +84,9 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         """Take a snapshot; poll what is due of messages and the inbox."""
         with translate_errors(UpdateFailed):
             status = await self.gateway.async_get_status()
+            if self.performance_listeners:
+                performance = await self.gateway.async_get_performance()
+                status = replace(status, performance=performance)
         if self.data is not None:
             self._remove_vanished_ports(set(self.data.ports) - set(status.ports))
         capabilities = self.gateway.capabilities

@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 import hashlib
@@ -23,6 +24,7 @@ from homeassistant.util import dt as dt_util
 from .const import (
     DOMAIN,
     EVENT_DELIVERY_REPORT,
+    EVENT_PORT_EVENT,
     EVENT_SMS_RECEIVED,
     EVENT_USSD_REPLY,
     LOGGER,
@@ -32,6 +34,7 @@ from .gateways.models import (
     DeliveryStatus,
     InboundItem,
     IncomingSms,
+    PortEvent,
     SendResult,
     UssdReply,
 )
@@ -102,6 +105,8 @@ class Inbound:
         self._ussd_waiters: dict[str, asyncio.Future[UssdReply | None]] = {}
         # ports whose code the gateway accepted, with their reply still due
         self.ussd_open: set[str] = set()
+        # called when a port or the gateway changed (the entities refresh)
+        self.on_port_event: Callable[[], None] | None = None
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
         )
@@ -171,6 +176,9 @@ class Inbound:
             if isinstance(received, UssdReply):
                 fired += self._ussd_reply(received)
                 continue
+            if isinstance(received, PortEvent):
+                fired += self._port_event(received)
+                continue
             if isinstance(received, DeliveryReport):
                 if received.status is DeliveryStatus.PENDING:
                     continue
@@ -228,6 +236,23 @@ class Inbound:
                 "timestamp": _iso(reply.timestamp),
             },
         )
+        return 1
+
+    def _port_event(self, event: PortEvent) -> int:
+        """Fire a state change of a port; the entities follow at once."""
+        self._fire(
+            EVENT_PORT_EVENT,
+            event.kind.value,
+            {
+                **self._base(event.port),
+                "kind": event.kind.value,
+                "state": event.state,
+                **event.details,
+                "timestamp": _iso(event.timestamp),
+            },
+        )
+        if self.on_port_event is not None:
+            self.on_port_event()
         return 1
 
     def _correlate(self, report: DeliveryReport) -> DeliveryReport:

@@ -12,7 +12,11 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import SIGNAL_STRENGTH_DECIBELS_MILLIWATT, EntityCategory
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -128,6 +132,25 @@ class GatewaySensorDescription(SensorEntityDescription):
 
     field: GatewayField
     value_fn: Callable[[GatewayStatus], Value]
+    # Values that cost an extra request, made only while such a sensor is enabled.
+    needs_performance: bool = False
+
+
+def _performance(field: GatewayField) -> GatewaySensorDescription:
+    """A share of CPU, memory or flash in use (diagnostic, disabled by default)."""
+    return GatewaySensorDescription(
+        key=field.value,
+        translation_key=field.value,
+        field=field,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        needs_performance=True,
+        value_fn=lambda status: (
+            getattr(status.performance, field.value) if status.performance else None
+        ),
+    )
 
 
 GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
@@ -138,6 +161,9 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda status: status.queue_depth,
     ),
+    _performance(GatewayField.CPU_USED),
+    _performance(GatewayField.MEMORY_USED),
+    _performance(GatewayField.FLASH_USED),
 )
 
 
@@ -182,3 +208,18 @@ class GatewaySensor(SmsGatewayEntity, SensorEntity):
     def native_value(self) -> Value:
         """The gateway's value."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    async def async_added_to_hass(self) -> None:
+        """Have the coordinator ask for what this sensor shows."""
+        await super().async_added_to_hass()
+        if not self.entity_description.needs_performance:
+            return
+        coordinator = self.coordinator
+        coordinator.performance_listeners += 1
+
+        def stop_asking() -> None:
+            coordinator.performance_listeners -= 1
+
+        self.async_on_remove(stop_asking)
+        if coordinator.performance_listeners == 1:
+            await coordinator.async_request_refresh()

@@ -28,6 +28,7 @@ from .models import (
     GatewayInfo,
     GatewayStatus,
     InboundItem,
+    Performance,
     PortField,
     RecipientResult,
     Registration,
@@ -135,6 +136,10 @@ class Gateway(ABC):
         Vendors with `INBOX_POLL`. Without a cursor, everything the inbox holds.
         """
         raise GatewayError(f"{self.vendor} cannot poll its inbox")
+
+    async def async_get_performance(self) -> Performance:
+        """CPU, memory and storage use (`PERFORMANCE`)."""
+        raise GatewayError(f"{self.vendor} does not report its performance")
 
     async def async_send_ussd(self, port: str, code: str) -> None:
         """Start a USSD session on `port`; the reply comes later (`USSD`)."""

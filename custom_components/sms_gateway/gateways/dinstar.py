@@ -47,6 +47,9 @@ from .models import (
     GatewayStatus,
     InboundItem,
     IncomingSms,
+    Performance,
+    PortEvent,
+    PortEventKind,
     PortField,
     PortStatus,
     RecipientResult,
@@ -100,10 +103,6 @@ RESULT_STATUS = {
     "DELIVERED": DeliveryStatus.DELIVERED,
 }
 
-# Pushes this version reads; the others are accepted and not turned into events.
-PUSH_KINDS = ("sms", "sms_result", "sms_deliver_status")
-OTHER_PUSH_KINDS = ("register", "device", "exception_info", "cdr")
-
 
 class DinstarGateway(Gateway):
     """A Dinstar DWG/UC gateway with up to 32 GSM/LTE ports."""
@@ -122,6 +121,7 @@ class DinstarGateway(Gateway):
             Capability.PUSH,
             Capability.CANCEL,
             Capability.USSD,
+            Capability.PERFORMANCE,
         }
     )
     port_fields = frozenset(
@@ -144,7 +144,14 @@ class DinstarGateway(Gateway):
             PortField.DATA_ATTACHED,
         }
     )
-    gateway_fields = frozenset({GatewayField.QUEUE_DEPTH})
+    gateway_fields = frozenset(
+        {
+            GatewayField.QUEUE_DEPTH,
+            GatewayField.CPU_USED,
+            GatewayField.MEMORY_USED,
+            GatewayField.FLASH_USED,
+        }
+    )
     registration_states = frozenset(REGISTRATION.values())
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
         ConfigField("host"),
@@ -181,9 +188,12 @@ class DinstarGateway(Gateway):
         *,
         params: Mapping[str, Any] | None = None,
         payload: Any = None,
-        ok: tuple[int, ...] = (200,),
+        ok: tuple[int, ...] | None = (200,),
     ) -> dict[str, Any]:
-        """One API call with digest auth; its answer, if `error_code` is in `ok`."""
+        """One API call with digest auth; its answer, if `error_code` is in `ok`.
+
+        `ok=None`: the answer has no `error_code` (`get_status`).
+        """
         if not self._auth.ready:
             async with self._first_challenge:
                 return await self._call_once(method, path, params, payload, ok)
@@ -195,7 +205,7 @@ class DinstarGateway(Gateway):
         path: str,
         params: Mapping[str, Any] | None,
         payload: Any,
-        ok: tuple[int, ...],
+        ok: tuple[int, ...] | None,
     ) -> dict[str, Any]:
         uri = path + (f"?{urlencode(params, safe=',')}" if params else "")
         scheme = "https" if self._config.get("ssl") else "http"
@@ -218,7 +228,7 @@ class DinstarGateway(Gateway):
         if not isinstance(answer, dict):
             raise GatewayPayloadError(f"{path} did not answer an object")
         code = as_int(answer.get("error_code"))
-        if code not in ok:
+        if ok is not None and code not in ok:
             raise GatewayRejectedError(str(code), ERROR_TEXTS.get(code or 0))
         return answer
 
@@ -299,6 +309,23 @@ class DinstarGateway(Gateway):
             reports.extend(_result_report(item) for item in _list(answer, "result"))
         return reports
 
+    async def async_get_performance(self) -> Performance:
+        """`get_status` of `performance`: CPU, memory and flash in percent."""
+        answer = await self._call(
+            "POST", "/api/get_status", payload=["performance"], ok=None
+        )
+        values = _object(answer.get("performance"), "performance")
+
+        def share(used: str, total: str) -> float | None:
+            part, whole = as_float(values.get(used)), as_float(values.get(total))
+            return round(100 * part / whole, 1) if part is not None and whole else None
+
+        return Performance(
+            cpu_used=as_float(values.get("cpu_used")),
+            memory_used=share("memory_used", "memory_total"),
+            flash_used=share("flash_used", "flash_total"),
+        )
+
     async def async_send_ussd(self, port: str, code: str) -> None:
         """`send_ussd`: the envelope accepts (202); the port's status decides."""
         if len(code.encode()) > MAX_USSD_BYTES:
@@ -360,17 +387,14 @@ class DinstarGateway(Gateway):
         payload = read_json_push(method, body)
         if not isinstance(payload, dict):
             raise GatewayPayloadError("a push is a JSON object")
-        parsers: dict[str, Callable[[Any], InboundItem]] = {
-            "sms": _incoming,
-            "sms_result": _result_report,
-            "sms_deliver_status": _deliver_report,
-            "ussd": _ussd,
-        }
         items: list[InboundItem] = []
-        for kind, parse in parsers.items():
+        for kind, parse in PUSH_LISTS.items():
             if kind in payload:
                 items.extend(parse(item) for item in _list(payload, kind))
-        if not items and not any(kind in payload for kind in OTHER_PUSH_KINDS):
+        for kind, parse in PUSH_OBJECTS.items():
+            if kind in payload:
+                items.append(parse(payload[kind]))
+        if not any(kind in payload for kind in (*PUSH_LISTS, *PUSH_OBJECTS)):
             raise GatewayPayloadError("a push of no known kind")
         return items
 
@@ -469,6 +493,77 @@ def _ussd(item: Any) -> UssdReply:
     return UssdReply(port=as_text(item.get("port")), text=item["text"])
 
 
+def _object(item: Any, what: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise GatewayPayloadError(f"{what} is not an object")
+    return item
+
+
+def _registration(item: Any) -> PortEvent:
+    """A `register` element: a port's SIM came up or went down."""
+    item = _object(item, "a registration")
+    if (state := as_text(item.get("status"))) not in ("up", "down"):
+        raise GatewayPayloadError("a registration that is neither up nor down")
+    return PortEvent(
+        PortEventKind.REGISTRATION,
+        port=as_text(item.get("port")),
+        state=state,
+        details={
+            "iccid": as_text(item.get("iccid")),
+            "imsi": as_text(item.get("imsi")),
+            "number": as_text(item.get("number")),
+            "slot": as_int(item.get("slot")),
+        },
+    )
+
+
+def _power(item: Any) -> PortEvent:
+    """A `device` push: the gateway powered on or off."""
+    item = _object(item, "a device push")
+    state = {"power_on": "on", "power_off": "off"}.get(
+        as_text(item.get("status")) or ""
+    )
+    if state is None:
+        raise GatewayPayloadError("a device push without power state")
+    return PortEvent(
+        PortEventKind.POWER,
+        port=None,
+        state=state,
+        details={"port_count": as_int(item.get("port_number"))},
+    )
+
+
+def _exception(item: Any) -> PortEvent:
+    """An `exception_info` push: what went wrong on a port, what was done."""
+    item = _object(item, "an exception push")
+    return PortEvent(
+        PortEventKind.EXCEPTION,
+        port=as_text(item.get("port")),
+        state=as_text(item.get("type")),
+        details={"action": as_text(item.get("action"))},
+    )
+
+
+def _call(item: Any) -> PortEvent:
+    """A `cdr` element: a connected call ended."""
+    item = _object(item, "a call record")
+    return PortEvent(
+        PortEventKind.CALL,
+        port=as_text(item.get("port")),
+        state=as_text(item.get("direction")),
+        details={
+            "start": as_text(item.get("start_date")),
+            "answer": as_text(item.get("answer_date")),
+            "duration": as_int(item.get("duration")),
+            "source": as_text(item.get("source_number")),
+            "destination": as_text(item.get("destination_number")),
+            "hangup": as_text(item.get("hangup")),
+            "gsm_code": as_int(item.get("gsm_code")),
+        },
+        timestamp=as_local_time(item.get("start_date")),
+    )
+
+
 def _result_report(item: Any) -> DeliveryReport:
     """An `sms_result` element: the outcome of sending, by user_id."""
     if not isinstance(item, dict):
@@ -523,3 +618,18 @@ def _deliver_report(item: Any) -> DeliveryReport:
         timestamp=as_local_time(item.get("time")),
         reference=reference,
     )
+
+
+# What each push key holds: lists of items, or one object.
+PUSH_LISTS: dict[str, Callable[[Any], InboundItem]] = {
+    "sms": _incoming,
+    "sms_result": _result_report,
+    "sms_deliver_status": _deliver_report,
+    "ussd": _ussd,
+    "register": _registration,
+    "cdr": _call,
+}
+PUSH_OBJECTS: dict[str, Callable[[Any], InboundItem]] = {
+    "device": _power,
+    "exception_info": _exception,
+}

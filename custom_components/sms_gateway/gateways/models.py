@@ -23,6 +23,7 @@ class Capability(StrEnum):
     INBOX_POLL = "inbox_poll"
     CANCEL = "cancel"
     USSD = "ussd"
+    PERFORMANCE = "performance"
     PUSH = "push"
 
 
@@ -54,6 +55,9 @@ class GatewayField(StrEnum):
     """Fields of `GatewayStatus` that a vendor reports."""
 
     QUEUE_DEPTH = "queue_depth"
+    CPU_USED = "cpu_used"
+    MEMORY_USED = "memory_used"
+    FLASH_USED = "flash_used"
 
 
 class Registration(StrEnum):
@@ -139,11 +143,21 @@ class PortStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Performance:
+    """How loaded the gateway's own computer is, in percent."""
+
+    cpu_used: float | None = None
+    memory_used: float | None = None
+    flash_used: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayStatus:
     """One snapshot of the gateway, taken by one poll."""
 
     ports: dict[str, PortStatus] = field(default_factory=dict)
     queue_depth: int | None = None
+    performance: Performance | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +226,30 @@ class DeliveryReport:
     reference: str | None = None
 
 
+class PortEventKind(StrEnum):
+    """What happened to a port or to the gateway."""
+
+    REGISTRATION = "registration"
+    POWER = "power"
+    EXCEPTION = "exception"
+    CALL = "call"
+
+
+@dataclass(frozen=True, slots=True)
+class PortEvent:
+    """A port's SIM registered or dropped, the gateway powered, a call ended...
+
+    `state` is the new state (up/down, on/off, the exception's type, the
+    call's direction); `details` hold the rest under vendor-neutral names.
+    """
+
+    kind: PortEventKind
+    port: str | None
+    state: str | None
+    details: dict[str, str | int | float | None] = field(default_factory=dict)
+    timestamp: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class UssdReply:
     """What the network answered a USSD code with."""
@@ -221,4 +259,4 @@ class UssdReply:
     timestamp: datetime | None = None
 
 
-type InboundItem = IncomingSms | DeliveryReport | UssdReply
+type InboundItem = IncomingSms | DeliveryReport | UssdReply | PortEvent
