@@ -46,6 +46,28 @@ INFO_TYPES = (
 )
 
 
+# The SIM toolkit of every port: title, text, input_type and items (id -> node).
+STK_MENU: dict[str, Any] = {
+    "title": "神州行天地",
+    "input_type": 2,
+    "items": {
+        1: ("轻松问候", {"text": "问候已发送", "input_type": 0}),
+        2: (
+            "查询余额",
+            {"title": "查询余额", "text": "请输入服务密码", "input_type": 9},
+        ),
+        15: (
+            "SIM 卡信息",
+            {
+                "title": "SIM 卡信息",
+                "input_type": 2,
+                "items": {1: ("本机号码", {"text": "13714637674", "input_type": 0})},
+            },
+        ),
+    },
+}
+
+
 def _now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
@@ -149,6 +171,12 @@ class DinstarSimulator(Simulator):
             "memory_used": "50520",
         }
         self.cdr: list[dict[str, Any]] = []
+        # STK: each port's path down the menu, and the frame shown
+        self.stk_paths: dict[int, list[dict[str, Any]]] = {}
+        self.stk_frame = 750
+        # a SIM that needs a moment: STKGo takes effect at the next advance
+        self.stk_slow = False
+        self.stk_due: list[tuple[int, dict[str, Any]]] = []
         self._register_sequence = itertools.count(1)
         self._task_ids = itertools.count(1)
         self._incoming_ids = itertools.count(1)
@@ -164,6 +192,9 @@ class DinstarSimulator(Simulator):
             "/api/send_ussd": self._send_ussd,
             "/api/query_ussd_reply": self._query_ussd_reply,
             "/api/get_status": self._get_status,
+            "/GetSTKView": self._stk_view,
+            "/GetSTKCurrFrameIndex": self._stk_frame_index,
+            "/STKGo": self._stk_go,
         }
         for path, handler in routes.items():
             self.app.router.add_route("*", path, self._authenticated(handler))
@@ -270,6 +301,9 @@ class DinstarSimulator(Simulator):
         (after a status report, when one was asked for).
         """
         pushes = 0
+        for index, command in self.stk_due:
+            self._stk_apply(index, command)
+        self.stk_due.clear()
         for number, text in list(self.ussd_pending.items()):
             del self.ussd_pending[number]
             self.ussd_ready[number] = text
@@ -402,6 +436,60 @@ class DinstarSimulator(Simulator):
         if body != ["performance"]:
             return json_response({})
         return json_response({"performance": self.performance})
+
+    def _stk_path(self, index: int) -> list[dict[str, Any]]:
+        return self.stk_paths.setdefault(index, [STK_MENU])
+
+    def _stk_apply(self, index: int, command: dict[str, Any]) -> None:
+        path = self._stk_path(index)
+        node = path[-1]
+        if command.get("action") == "home":
+            del path[1:]
+        elif command.get("action") in ("cancel", "ok"):
+            if len(path) > 1:
+                path.pop()
+        elif "item" in command and command["item"] in node.get("items", {}):
+            path.append(node["items"][command["item"]][1])
+        elif "param" in command:
+            path.append(
+                {"text": f"已提交 {len(str(command['param']))} 位", "input_type": 0}
+            )
+        else:
+            return
+        self.stk_frame += 1
+
+    async def _stk_view(self, request: web.Request) -> web.Response:
+        index = int(request.query.get("port", -1))
+        if index not in self.ports or self.ports[index].reg != "REGISTER_OK":
+            return json_response(
+                {"title": "", "input_type": "12", "frame_id": self.stk_frame}
+            )
+        node = self._stk_path(index)[-1]
+        view: dict[str, Any] = {
+            "title": node.get("title", ""),
+            "text": node.get("text", ""),
+            "input_type": str(node["input_type"]),
+            "frame_id": self.stk_frame,
+        }
+        if "items" in node:
+            view["item"] = [
+                {"item_id": item_id, "item_string": label}
+                for item_id, (label, _) in node["items"].items()
+            ]
+        return json_response(view)
+
+    async def _stk_frame_index(self, request: web.Request) -> web.Response:
+        return json_response({"frame_id": self.stk_frame})
+
+    async def _stk_go(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if not isinstance(body, dict) or body.get("port") not in self.ports:
+            return json_response({"error_code": 400}, status=400)
+        if self.stk_slow:
+            self.stk_due.append((body["port"], body))
+        else:
+            self._stk_apply(body["port"], body)
+        return json_response({})
 
     async def _send_ussd(self, request: web.Request) -> web.Response:
         body = await self._body(request)

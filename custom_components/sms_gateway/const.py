@@ -41,3 +41,7 @@ ATTR_TASK_ID: Final = "task_id"
 ATTR_CODE: Final = "code"
 ATTR_TIMEOUT: Final = "timeout"
 DEFAULT_USSD_TIMEOUT: Final = 30
+ATTR_ITEM: Final = "item"
+ATTR_INPUT: Final = "input"
+ATTR_ACTION: Final = "action"
+STK_ACTIONS: Final = ("ok", "cancel", "home")

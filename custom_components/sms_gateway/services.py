@@ -16,10 +16,13 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
 from .const import (
+    ATTR_ACTION,
     ATTR_CODE,
     ATTR_DELIVERY_REPORT,
     ATTR_DEVICE_ID,
     ATTR_ENCODING,
+    ATTR_INPUT,
+    ATTR_ITEM,
     ATTR_MESSAGE,
     ATTR_PORT,
     ATTR_PROVIDER,
@@ -28,10 +31,11 @@ from .const import (
     ATTR_TIMEOUT,
     DEFAULT_USSD_TIMEOUT,
     DOMAIN,
+    STK_ACTIONS,
 )
 from .coordinator import SmsGatewayConfigEntry, port_identifier
 from .errors import translate_errors
-from .gateways.models import Capability
+from .gateways.models import Capability, StkView
 from .gateways.text import Encoding
 from .outbound import async_send_sms, split_recipients
 from .ussd import async_cancel_ussd, async_send_ussd
@@ -40,6 +44,8 @@ SERVICE_SEND_SMS = "send_sms"
 SERVICE_CANCEL_TASK = "cancel_task"
 SERVICE_SEND_USSD = "send_ussd"
 SERVICE_CANCEL_USSD = "cancel_ussd"
+SERVICE_STK_GET_MENU = "stk_get_menu"
+SERVICE_STK_SELECT = "stk_select"
 
 SEND_SMS_SCHEMA = vol.Schema(
     {
@@ -64,8 +70,19 @@ SEND_USSD_SCHEMA = vol.Schema(
     }
 )
 
-CANCEL_USSD_SCHEMA = vol.Schema(
+PORT_SCHEMA = vol.Schema(
     {vol.Optional(ATTR_DEVICE_ID): cv.string, vol.Optional(ATTR_PORT): cv.string}
+)
+
+STK_SELECT_SCHEMA = vol.All(
+    PORT_SCHEMA.extend(
+        {
+            vol.Exclusive(ATTR_ITEM, "choice"): vol.Coerce(int),
+            vol.Exclusive(ATTR_INPUT, "choice"): cv.string,
+            vol.Exclusive(ATTR_ACTION, "choice"): vol.In(STK_ACTIONS),
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_ITEM, ATTR_INPUT, ATTR_ACTION),
 )
 
 CANCEL_TASK_SCHEMA = vol.Schema(
@@ -168,6 +185,23 @@ def async_setup_services(hass: HomeAssistant) -> None:
         entry, port = resolve_port(hass, call, Capability.USSD)
         await async_cancel_ussd(hass, entry, port)
 
+    async def stk_get_menu(call: ServiceCall) -> ServiceResponse:
+        entry, port = resolve_port(hass, call, Capability.STK)
+        with translate_errors(reauth=(hass, entry)):
+            view = await entry.runtime_data.gateway.async_stk_view(port)
+        return _view(port, view)
+
+    async def stk_select(call: ServiceCall) -> ServiceResponse:
+        entry, port = resolve_port(hass, call, Capability.STK)
+        with translate_errors(reauth=(hass, entry)):
+            view = await entry.runtime_data.gateway.async_stk_select(
+                port,
+                item=call.data.get(ATTR_ITEM),
+                text=call.data.get(ATTR_INPUT),
+                action=call.data.get(ATTR_ACTION),
+            )
+        return _view(port, view)
+
     hass.services.async_register(
         DOMAIN,
         SERVICE_SEND_SMS,
@@ -186,5 +220,28 @@ def async_setup_services(hass: HomeAssistant) -> None:
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_CANCEL_USSD, cancel_ussd, schema=CANCEL_USSD_SCHEMA
+        DOMAIN, SERVICE_CANCEL_USSD, cancel_ussd, schema=PORT_SCHEMA
     )
+    for name, handler, schema in (
+        (SERVICE_STK_GET_MENU, stk_get_menu, PORT_SCHEMA),
+        (SERVICE_STK_SELECT, stk_select, STK_SELECT_SCHEMA),
+    ):
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            handler,
+            schema=schema,
+            supports_response=SupportsResponse.ONLY,
+        )
+
+
+def _view(port: str, view: StkView) -> ServiceResponse:
+    """An STK view as an action's response."""
+    return {
+        "port": port,
+        "title": view.title,
+        "text": view.text,
+        "input_type": view.input.value,
+        "frame_id": view.frame_id,
+        "items": [{"id": item.item_id, "text": item.text} for item in view.items],
+    }

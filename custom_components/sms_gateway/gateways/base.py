@@ -34,6 +34,7 @@ from .models import (
     Registration,
     SendRequest,
     SendResult,
+    StkView,
 )
 
 SEND_CONCURRENCY = 4
@@ -140,6 +141,21 @@ class Gateway(ABC):
     async def async_get_performance(self) -> Performance:
         """CPU, memory and storage use (`PERFORMANCE`)."""
         raise GatewayError(f"{self.vendor} does not report its performance")
+
+    async def async_stk_view(self, port: str) -> StkView:
+        """What the SIM toolkit of `port` shows (`STK`)."""
+        raise GatewayError(f"{self.vendor} has no SIM toolkit access")
+
+    async def async_stk_select(
+        self,
+        port: str,
+        *,
+        item: int | None = None,
+        text: str | None = None,
+        action: str | None = None,
+    ) -> StkView:
+        """Choose an item, enter text, or ok/cancel/home; the next view (`STK`)."""
+        raise GatewayError(f"{self.vendor} has no SIM toolkit access")
 
     async def async_send_ussd(self, port: str, code: str) -> None:
         """Start a USSD session on `port`; the reply comes later (`USSD`)."""

@@ -56,6 +56,9 @@ from .models import (
     Registration,
     SendRequest,
     SendResult,
+    StkInput,
+    StkItem,
+    StkView,
     UssdReply,
 )
 from .text import Encoding, encoding_of
@@ -64,6 +67,23 @@ MAX_RECIPIENTS = 128
 MAX_TEXT_BYTES = 1500
 MAX_QUERY_IDS = 32
 MAX_USSD_BYTES = 60
+# After an STK action the SIM needs a moment: the frame is checked this often,
+# this many times, for the next view.
+STK_SETTLE = 0.5
+STK_TRIES = 20
+STK_INPUTS = {
+    0: StkInput.DISPLAY,
+    1: StkInput.MENU,
+    2: StkInput.SELECT,
+    3: StkInput.YES_NO,
+    4: StkInput.DIGIT,
+    5: StkInput.CHARACTER,
+    8: StkInput.DIGITS,
+    9: StkInput.DIGITS_HIDDEN,
+    10: StkInput.TEXT,
+    11: StkInput.TEXT_HIDDEN,
+    12: StkInput.LOCKED,
+}
 
 INFO_TYPES = (
     "type,imei,imsi,iccid,number,reg,slot,callstate,signal,gprs,remain_credit,"
@@ -122,6 +142,7 @@ class DinstarGateway(Gateway):
             Capability.CANCEL,
             Capability.USSD,
             Capability.PERFORMANCE,
+            Capability.STK,
         }
     )
     port_fields = frozenset(
@@ -326,6 +347,44 @@ class DinstarGateway(Gateway):
             flash_used=share("flash_used", "flash_total"),
         )
 
+    async def async_stk_view(self, port: str) -> StkView:
+        """`GetSTKView` (answers carry no `error_code`)."""
+        answer = await self._call(
+            "GET", "/GetSTKView", params={"port": _port_number(port)}, ok=None
+        )
+        return _stk_view(answer)
+
+    async def async_stk_select(
+        self,
+        port: str,
+        *,
+        item: int | None = None,
+        text: str | None = None,
+        action: str | None = None,
+    ) -> StkView:
+        """`STKGo`, then the next view once the frame has changed."""
+        number = _port_number(port)
+        before = await self._stk_frame(number)
+        command: dict[str, Any] = {"port": number}
+        if item is not None:
+            command["item"] = item
+        if text is not None:
+            command["param"] = text
+        if action is not None:
+            command["action"] = action
+        await self._call("POST", "/STKGo", payload=command, ok=None)
+        for _ in range(STK_TRIES):
+            if await self._stk_frame(number) != before:
+                break
+            await asyncio.sleep(STK_SETTLE)
+        return await self.async_stk_view(port)
+
+    async def _stk_frame(self, number: int) -> int | None:
+        answer = await self._call(
+            "GET", "/GetSTKCurrFrameIndex", params={"port": number}, ok=None
+        )
+        return as_int(answer.get("frame_id"))
+
     async def async_send_ussd(self, port: str, code: str) -> None:
         """`send_ussd`: the envelope accepts (202); the port's status decides."""
         if len(code.encode()) > MAX_USSD_BYTES:
@@ -491,6 +550,42 @@ def _ussd(item: Any) -> UssdReply:
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         raise GatewayPayloadError("a USSD reply without text")
     return UssdReply(port=as_text(item.get("port")), text=item["text"])
+
+
+def _stk_view(answer: Mapping[str, Any]) -> StkView:
+    """A `GetSTKView` answer.
+
+    The document names an item's text `item_字符串` ("item_string" in
+    Chinese, a slip of its translation); any `item_` key but `item_id` is read.
+    """
+    items = []
+    if not isinstance(raw_items := answer.get("item") or [], list):
+        raise GatewayPayloadError("STK items are not a list")
+    for item in raw_items:
+        if (
+            not isinstance(item, dict)
+            or (item_id := as_int(item.get("item_id"))) is None
+        ):
+            raise GatewayPayloadError("an STK item without item_id")
+        text = next(
+            (
+                str(v)
+                for k, v in item.items()
+                if k.startswith("item_") and k != "item_id"
+            ),
+            "",
+        )
+        items.append(StkItem(item_id, text))
+    input_type = as_int(answer.get("input_type"))
+    return StkView(
+        title=as_text(answer.get("title")),
+        text=as_text(answer.get("text")),
+        input=STK_INPUTS.get(input_type, StkInput.UNKNOWN)
+        if input_type is not None
+        else StkInput.UNKNOWN,
+        frame_id=as_int(answer.get("frame_id")),
+        items=tuple(items),
+    )
 
 
 def _object(item: Any, what: str) -> dict[str, Any]:

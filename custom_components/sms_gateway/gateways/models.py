@@ -24,6 +24,7 @@ class Capability(StrEnum):
     CANCEL = "cancel"
     USSD = "ussd"
     PERFORMANCE = "performance"
+    STK = "stk"
     PUSH = "push"
 
 
@@ -257,6 +258,42 @@ class UssdReply:
     port: str | None
     text: str
     timestamp: datetime | None = None
+
+
+class StkInput(StrEnum):
+    """What an STK view asks of the user (the document's input_type)."""
+
+    DISPLAY = "display"  # 0: text only
+    MENU = "menu"  # 1: the desktop menu
+    SELECT = "select"  # 2: choose an item
+    YES_NO = "yes_no"  # 3
+    DIGIT = "digit"  # 4: one digit
+    CHARACTER = "character"  # 5: one character
+    DIGITS = "digits"  # 8
+    DIGITS_HIDDEN = "digits_hidden"  # 9: digits, not echoed
+    TEXT = "text"  # 10
+    TEXT_HIDDEN = "text_hidden"  # 11: text, not echoed
+    LOCKED = "locked"  # 12: no input possible
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class StkItem:
+    """One choice of an STK menu."""
+
+    item_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StkView:
+    """What the SIM toolkit shows on a port."""
+
+    title: str | None
+    text: str | None
+    input: StkInput
+    frame_id: int | None
+    items: tuple[StkItem, ...] = ()
 
 
 type InboundItem = IncomingSms | DeliveryReport | UssdReply | PortEvent
