@@ -93,6 +93,13 @@ class Port:
     remain_daily_calltime: str = "100"
     remain_hourly_calltime: str = "10"
     remain_daily_connect: str = "100"
+    # not in get_port_info: what set_port_info changes
+    pin: str = "1234"
+    sim_locked: bool = False
+    blocked: bool = False
+    restarts: int = 0
+    forwarding: dict[str, str] = field(default_factory=dict)
+    forwarding_checked: bool = False
 
 
 @dataclass
@@ -192,6 +199,8 @@ class DinstarSimulator(Simulator):
             "/api/send_ussd": self._send_ussd,
             "/api/query_ussd_reply": self._query_ussd_reply,
             "/api/get_status": self._get_status,
+            "/api/set_port_info": self._set_port_info,
+            "/api/get_cdr": self._get_cdr,
             "/GetSTKView": self._stk_view,
             "/GetSTKCurrFrameIndex": self._stk_frame_index,
             "/STKGo": self._stk_go,
@@ -431,6 +440,54 @@ class DinstarSimulator(Simulator):
     def _queued(self) -> int:
         return sum(sms.state == "QUEUED" for sms in self.outgoing)
 
+    async def _set_port_info(self, request: web.Request) -> web.Response:
+        query = request.query
+        port = self.ports.get(int(query.get("port", -1)))
+        action, param = query.get("action"), query.get("param")
+        if port is None:
+            return self._answer(400)
+        if action == "reset":
+            port.restarts += 1
+            port.callstate = "Idle"
+        elif action == "power" and param in ("on", "off"):
+            port.reg = "REGISTER_OK" if param == "on" else "POWER_OFF"
+        elif action == "slot" and param in ("0", "1", "2", "3") and port.slot != 255:
+            port.slot = int(param)
+        elif action in ("lock", "unlock") and param is not None:
+            if param != port.pin:
+                return self._answer(500)
+            port.sim_locked = action == "lock"
+        elif action in ("block", "unblock"):
+            port.blocked = action == "block"
+        elif action == "CallForward" and param:
+            if param == "CancelAll":
+                port.forwarding.clear()
+            else:
+                port.forwarding[param] = query.get("number", "")
+        elif action == "CheckCallForward":
+            port.forwarding_checked = True
+        else:
+            return self._answer(400)
+        return self._answer(200)
+
+    async def _get_cdr(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if not isinstance(body, dict):
+            return self._answer(400)
+        ports, after, before = (
+            body.get("port"),
+            body.get("time_after"),
+            body.get("time_before"),
+        )
+        cdr = [
+            record
+            for record in self.cdr
+            if (ports is None or record["port"] in ports)
+            and (after is None or record["start_date"] >= after)
+            and (before is None or record["start_date"] <= before)
+        ]
+        return self._answer(200, cdr=cdr)
+
     async def _get_status(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         if body != ["performance"]:
@@ -608,6 +665,13 @@ class DinstarSimulator(Simulator):
         if not wanted:
             return self._answer(400)
         ports = self._ports_param(request)
+        if wanted == ["CallForward"]:
+            info = [
+                {"port": port.port, "CallForwarding": port.forwarding}
+                for port in self.ports.values()
+                if (ports is None or port.port in ports) and port.forwarding_checked
+            ]
+            return self._answer(200, info=info)
         info = [
             {"port": port.port}
             | {name: getattr(port, name) for name in wanted if name in INFO_TYPES}

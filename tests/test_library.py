@@ -147,3 +147,32 @@ def test_pending_is_the_only_state_that_is_not_final() -> None:
     assert [status for status in DeliveryStatus if not status.final] == [
         DeliveryStatus.PENDING
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("async_poll_incoming", (None,)),
+        ("async_cancel_task", ("1",)),
+        ("async_get_performance", ()),
+        ("async_control_port", ("G101", "restart")),
+        ("async_set_call_forwarding", ("G101", "busy", "1")),
+        ("async_get_call_forwarding", ("G101",)),
+        ("async_get_call_records", (None,)),
+        ("async_stk_view", ("G101",)),
+        ("async_stk_select", ("G101",)),
+        ("async_send_ussd", ("G101", "*1#")),
+        ("async_poll_ussd", ("G101",)),
+        ("async_cancel_ussd", ("G101",)),
+    ],
+)
+async def test_what_a_vendor_does_not_offer_raises(
+    method: str, args: tuple[object, ...]
+) -> None:
+    """The Home Assistant side never calls these without the capability."""
+    from custom_components.sms_gateway.gateways.errors import GatewayError
+    from custom_components.sms_gateway.gateways.goip import GoipGateway
+
+    gateway = GoipGateway(None, {"host": "h", "port": 1})  # type: ignore[arg-type]
+    with pytest.raises(GatewayError, match="goip"):
+        await getattr(gateway, method)(*args)

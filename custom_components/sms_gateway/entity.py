@@ -13,14 +13,27 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator, port_identifier
-from .gateways.models import PortField, PortStatus
+from .gateways import Gateway
+from .gateways.models import PortControl, PortField, PortStatus
 
 
 @dataclass(frozen=True, kw_only=True)
 class PortEntityDescription(EntityDescription):
-    """A port entity, created where the vendor reports `field`."""
+    """A port entity, where the gateway supports it and the port has it.
 
-    field: PortField
+    Supported: the vendor reports `field` and offers `control` (either may be
+    left out); the port has it: `exists_fn`.
+    """
+
+    field: PortField | None = None
+    control: PortControl | None = None
+    exists_fn: Callable[[PortStatus], bool] = lambda _: True
+
+    def supported(self, gateway: Gateway) -> bool:
+        """Whether the gateway reports the field and offers the control."""
+        return (self.field is None or self.field in gateway.port_fields) and (
+            self.control is None or self.control in gateway.port_controls
+        )
 
 
 def gateway_device_info(entry: SmsGatewayConfigEntry) -> DeviceInfo:
@@ -100,8 +113,8 @@ def async_add_port_entities[_DescriptionT: PortEntityDescription](
     Ports that appear later get theirs at the poll that first lists them.
     """
     coordinator = entry.runtime_data.coordinator
-    fields = entry.runtime_data.gateway.port_fields
-    reported = [d for d in descriptions if d.field in fields]
+    gateway = entry.runtime_data.gateway
+    supported = [d for d in descriptions if d.supported(gateway)]
     known: set[str] = set()
 
     @callback
@@ -113,7 +126,8 @@ def async_add_port_entities[_DescriptionT: PortEntityDescription](
         if entities := [
             entity_class(coordinator, description, port)
             for port in new
-            for description in reported
+            for description in supported
+            if description.exists_fn(port)
         ]:
             async_add_entities(entities)
 

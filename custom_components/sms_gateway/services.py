@@ -1,9 +1,16 @@
-"""Integration actions: send and cancel SMS, USSD sessions."""
+"""Integration actions: SMS, USSD, SIM toolkit, port settings, call records.
+
+Each action resolves its gateway (and port) in `targets`, refuses what the
+gateway's capabilities do not offer, and turns gateway errors into translated
+ones.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict
-from typing import cast
+from functools import partial
+from typing import Any
 
 from homeassistant.core import (
     HomeAssistant,
@@ -11,8 +18,7 @@ from homeassistant.core import (
     ServiceResponse,
     SupportsResponse,
 )
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from .const import (
@@ -21,31 +27,30 @@ from .const import (
     ATTR_DELIVERY_REPORT,
     ATTR_DEVICE_ID,
     ATTR_ENCODING,
+    ATTR_END,
     ATTR_INPUT,
     ATTR_ITEM,
+    ATTR_LOCKED,
     ATTR_MESSAGE,
+    ATTR_NUMBER,
+    ATTR_PIN,
     ATTR_PORT,
     ATTR_PROVIDER,
+    ATTR_REASON,
     ATTR_RECIPIENTS,
+    ATTR_START,
     ATTR_TASK_ID,
     ATTR_TIMEOUT,
     DEFAULT_USSD_TIMEOUT,
     DOMAIN,
     STK_ACTIONS,
 )
-from .coordinator import SmsGatewayConfigEntry, port_identifier
 from .errors import translate_errors
-from .gateways.models import Capability, StkView
+from .gateways.models import Capability, ForwardReason, PortControl, StkView
 from .gateways.text import Encoding
 from .outbound import async_send_sms, split_recipients
+from .targets import invalid, require, resolve_port, resolve_target
 from .ussd import async_cancel_ussd, async_send_ussd
-
-SERVICE_SEND_SMS = "send_sms"
-SERVICE_CANCEL_TASK = "cancel_task"
-SERVICE_SEND_USSD = "send_ussd"
-SERVICE_CANCEL_USSD = "cancel_ussd"
-SERVICE_STK_GET_MENU = "stk_get_menu"
-SERVICE_STK_SELECT = "stk_select"
 
 SEND_SMS_SCHEMA = vol.Schema(
     {
@@ -85,6 +90,21 @@ STK_SELECT_SCHEMA = vol.All(
     cv.has_at_least_one_key(ATTR_ITEM, ATTR_INPUT, ATTR_ACTION),
 )
 
+SIM_LOCK_SCHEMA = PORT_SCHEMA.extend(
+    {vol.Required(ATTR_PIN): cv.string, vol.Required(ATTR_LOCKED): cv.boolean}
+)
+
+SET_FORWARDING_SCHEMA = PORT_SCHEMA.extend(
+    {
+        vol.Required(ATTR_REASON): vol.Coerce(ForwardReason),
+        vol.Optional(ATTR_NUMBER): cv.string,
+    }
+)
+
+CALL_RECORDS_SCHEMA = PORT_SCHEMA.extend(
+    {vol.Optional(ATTR_START): cv.datetime, vol.Optional(ATTR_END): cv.datetime}
+)
+
 CANCEL_TASK_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_DEVICE_ID): cv.string,
@@ -93,146 +113,108 @@ CANCEL_TASK_SCHEMA = vol.Schema(
 )
 
 
-def _error(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
-
-
-def _require(entry: SmsGatewayConfigEntry, capability: Capability) -> None:
-    """Refuse an action the entry's gateway cannot do."""
-    if capability not in entry.runtime_data.gateway.capabilities:
-        raise _error("option_not_supported", option=capability.value)
-
-
-def resolve_port(
-    hass: HomeAssistant, call: ServiceCall, capability: Capability
-) -> tuple[SmsGatewayConfigEntry, str]:
-    """The entry and port an action on one port is meant for."""
+async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
-    _require(entry, capability)
-    if (port := call.data.get(ATTR_PORT, device_port)) is None:
-        raise _error("port_required")
-    if port not in entry.runtime_data.coordinator.data.ports:
-        raise _error("unknown_port", port=port)
-    return entry, port
-
-
-def resolve_target(
-    hass: HomeAssistant, device_id: str | None
-) -> tuple[SmsGatewayConfigEntry, str | None]:
-    """The loaded entry of a gateway or port device, and the port it stands for.
-
-    Without a device, the only loaded gateway is meant.
-    """
-    entries = cast(
-        list[SmsGatewayConfigEntry], hass.config_entries.async_loaded_entries(DOMAIN)
+    result = await async_send_sms(
+        hass,
+        entry,
+        split_recipients(call.data[ATTR_RECIPIENTS]),
+        call.data[ATTR_MESSAGE],
+        port=call.data.get(ATTR_PORT, device_port),
+        provider=call.data.get(ATTR_PROVIDER),
+        encoding=call.data.get(ATTR_ENCODING),
+        delivery_report=call.data.get(ATTR_DELIVERY_REPORT),
     )
-    if device_id is None:
-        if len(entries) == 1:
-            return entries[0], None
-        raise _error("device_required" if entries else "not_loaded")
-    if device := dr.async_get(hass).async_get(device_id):
-        for entry in entries:
-            if entry.entry_id not in device.config_entries:
-                continue
-            prefix = port_identifier(entry.entry_id, "")[1]
-            ports = [
-                identifier[len(prefix) :]
-                for domain, identifier in device.identifiers
-                if domain == DOMAIN and identifier.startswith(prefix)
-            ]
-            return entry, next(iter(ports), None)
-    raise _error("unknown_device")
+    return {
+        "messages": [asdict(item) for item in result.results],
+        "merged": list(result.merged),
+    }
 
 
-def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the integration's actions."""
+async def _cancel_task(hass: HomeAssistant, call: ServiceCall) -> None:
+    entry, _ = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
+    require(entry, Capability.CANCEL)
+    with translate_errors(reauth=(hass, entry)):
+        await entry.runtime_data.gateway.async_cancel_task(call.data[ATTR_TASK_ID])
 
-    async def send_sms(call: ServiceCall) -> ServiceResponse:
-        entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
-        result = await async_send_sms(
-            hass,
-            entry,
-            split_recipients(call.data[ATTR_RECIPIENTS]),
-            call.data[ATTR_MESSAGE],
-            port=call.data.get(ATTR_PORT, device_port),
-            provider=call.data.get(ATTR_PROVIDER),
-            encoding=call.data.get(ATTR_ENCODING),
-            delivery_report=call.data.get(ATTR_DELIVERY_REPORT),
+
+async def _send_ussd(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry, port = resolve_port(hass, call, Capability.USSD)
+    reply = await async_send_ussd(
+        hass, entry, port, call.data[ATTR_CODE], call.data[ATTR_TIMEOUT]
+    )
+    return {"port": port, "reply": reply.text}
+
+
+async def _cancel_ussd(hass: HomeAssistant, call: ServiceCall) -> None:
+    entry, port = resolve_port(hass, call, Capability.USSD)
+    await async_cancel_ussd(hass, entry, port)
+
+
+async def _set_sim_lock(hass: HomeAssistant, call: ServiceCall) -> None:
+    locked = call.data[ATTR_LOCKED]
+    control = PortControl.LOCK_SIM if locked else PortControl.UNLOCK_SIM
+    entry, port = resolve_port(hass, call, control)
+    with translate_errors(reauth=(hass, entry)):
+        await entry.runtime_data.gateway.async_control_port(
+            port, control, call.data[ATTR_PIN]
         )
-        return {
-            "messages": [asdict(item) for item in result.results],
-            "merged": list(result.merged),
-        }
 
-    async def cancel_task(call: ServiceCall) -> None:
-        entry, _ = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
-        _require(entry, Capability.CANCEL)
-        with translate_errors(reauth=(hass, entry)):
-            await entry.runtime_data.gateway.async_cancel_task(call.data[ATTR_TASK_ID])
 
-    async def send_ussd(call: ServiceCall) -> ServiceResponse:
-        entry, port = resolve_port(hass, call, Capability.USSD)
-        reply = await async_send_ussd(
-            hass, entry, port, call.data[ATTR_CODE], call.data[ATTR_TIMEOUT]
+async def _set_call_forwarding(hass: HomeAssistant, call: ServiceCall) -> None:
+    entry, port = resolve_port(hass, call, Capability.CALL_FORWARDING)
+    reason: ForwardReason = call.data[ATTR_REASON]
+    if reason is not ForwardReason.CANCEL_ALL and not call.data.get(ATTR_NUMBER):
+        raise invalid("number_required")
+    with translate_errors(reauth=(hass, entry)):
+        await entry.runtime_data.gateway.async_set_call_forwarding(
+            port, reason, call.data.get(ATTR_NUMBER)
         )
-        return {"port": port, "reply": reply.text}
 
-    async def cancel_ussd(call: ServiceCall) -> None:
-        entry, port = resolve_port(hass, call, Capability.USSD)
-        await async_cancel_ussd(hass, entry, port)
 
-    async def stk_get_menu(call: ServiceCall) -> ServiceResponse:
-        entry, port = resolve_port(hass, call, Capability.STK)
-        with translate_errors(reauth=(hass, entry)):
-            view = await entry.runtime_data.gateway.async_stk_view(port)
-        return _view(port, view)
+async def _get_call_forwarding(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    entry, port = resolve_port(hass, call, Capability.CALL_FORWARDING)
+    with translate_errors(reauth=(hass, entry)):
+        forwarding = await entry.runtime_data.gateway.async_get_call_forwarding(port)
+    return {"port": port, "forwarding": dict(forwarding)}
 
-    async def stk_select(call: ServiceCall) -> ServiceResponse:
-        entry, port = resolve_port(hass, call, Capability.STK)
-        with translate_errors(reauth=(hass, entry)):
-            view = await entry.runtime_data.gateway.async_stk_select(
-                port,
-                item=call.data.get(ATTR_ITEM),
-                text=call.data.get(ATTR_INPUT),
-                action=call.data.get(ATTR_ACTION),
-            )
-        return _view(port, view)
 
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SEND_SMS,
-        send_sms,
-        schema=SEND_SMS_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_CANCEL_TASK, cancel_task, schema=CANCEL_TASK_SCHEMA
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SEND_USSD,
-        send_ussd,
-        schema=SEND_USSD_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN, SERVICE_CANCEL_USSD, cancel_ussd, schema=PORT_SCHEMA
-    )
-    for name, handler, schema in (
-        (SERVICE_STK_GET_MENU, stk_get_menu, PORT_SCHEMA),
-        (SERVICE_STK_SELECT, stk_select, STK_SELECT_SCHEMA),
-    ):
-        hass.services.async_register(
-            DOMAIN,
-            name,
-            handler,
-            schema=schema,
-            supports_response=SupportsResponse.ONLY,
+async def _get_call_records(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
+    require(entry, Capability.CALL_RECORDS)
+    with translate_errors(reauth=(hass, entry)):
+        records = await entry.runtime_data.gateway.async_get_call_records(
+            call.data.get(ATTR_PORT, device_port),
+            call.data.get(ATTR_START),
+            call.data.get(ATTR_END),
         )
+    return {
+        "records": [
+            {"port": record.port, "direction": record.state, **record.details}
+            for record in records
+        ]
+    }
+
+
+async def _stk_get_menu(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry, port = resolve_port(hass, call, Capability.STK)
+    with translate_errors(reauth=(hass, entry)):
+        view = await entry.runtime_data.gateway.async_stk_view(port)
+    return _view(port, view)
+
+
+async def _stk_select(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry, port = resolve_port(hass, call, Capability.STK)
+    with translate_errors(reauth=(hass, entry)):
+        view = await entry.runtime_data.gateway.async_stk_select(
+            port,
+            item=call.data.get(ATTR_ITEM),
+            text=call.data.get(ATTR_INPUT),
+            action=call.data.get(ATTR_ACTION),
+        )
+    return _view(port, view)
 
 
 def _view(port: str, view: StkView) -> ServiceResponse:
@@ -245,3 +227,43 @@ def _view(port: str, view: StkView) -> ServiceResponse:
         "frame_id": view.frame_id,
         "items": [{"id": item.item_id, "text": item.text} for item in view.items],
     }
+
+
+type Handler = Callable[
+    [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
+]
+
+SERVICES: tuple[tuple[str, Handler, vol.Schema | vol.All, SupportsResponse], ...] = (
+    ("send_sms", _send_sms, SEND_SMS_SCHEMA, SupportsResponse.OPTIONAL),
+    ("cancel_task", _cancel_task, CANCEL_TASK_SCHEMA, SupportsResponse.NONE),
+    ("send_ussd", _send_ussd, SEND_USSD_SCHEMA, SupportsResponse.OPTIONAL),
+    ("cancel_ussd", _cancel_ussd, PORT_SCHEMA, SupportsResponse.NONE),
+    ("stk_get_menu", _stk_get_menu, PORT_SCHEMA, SupportsResponse.ONLY),
+    ("stk_select", _stk_select, STK_SELECT_SCHEMA, SupportsResponse.ONLY),
+    ("set_sim_lock", _set_sim_lock, SIM_LOCK_SCHEMA, SupportsResponse.NONE),
+    (
+        "set_call_forwarding",
+        _set_call_forwarding,
+        SET_FORWARDING_SCHEMA,
+        SupportsResponse.NONE,
+    ),
+    (
+        "get_call_forwarding",
+        _get_call_forwarding,
+        PORT_SCHEMA,
+        SupportsResponse.ONLY,
+    ),
+    ("get_call_records", _get_call_records, CALL_RECORDS_SCHEMA, SupportsResponse.ONLY),
+)
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions."""
+    for name, handler, schema, response in SERVICES:
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            partial(handler, hass),
+            schema=schema,
+            supports_response=response,
+        )

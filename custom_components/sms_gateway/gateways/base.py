@@ -24,11 +24,14 @@ from .errors import (
 )
 from .models import (
     Capability,
+    ForwardReason,
     GatewayField,
     GatewayInfo,
     GatewayStatus,
     InboundItem,
     Performance,
+    PortControl,
+    PortEvent,
     PortField,
     RecipientResult,
     Registration,
@@ -82,6 +85,7 @@ class Gateway(ABC):
     capabilities: ClassVar[frozenset[Capability]]
     port_fields: ClassVar[frozenset[PortField]] = frozenset()
     gateway_fields: ClassVar[frozenset[GatewayField]] = frozenset()
+    port_controls: ClassVar[frozenset[PortControl]] = frozenset()
     # The registration states this vendor can report.
     registration_states: ClassVar[frozenset[Registration]] = frozenset(Registration)
     config_fields: ClassVar[tuple[ConfigField, ...]]
@@ -141,6 +145,31 @@ class Gateway(ABC):
     async def async_get_performance(self) -> Performance:
         """CPU, memory and storage use (`PERFORMANCE`)."""
         raise GatewayError(f"{self.vendor} does not report its performance")
+
+    async def async_control_port(
+        self, port: str, control: PortControl, value: str | None = None
+    ) -> None:
+        """Restart, power, switch SIM slot, lock... (`port_controls`)."""
+        raise GatewayError(f"{self.vendor} cannot control its ports")
+
+    async def async_set_call_forwarding(
+        self, port: str, reason: ForwardReason, number: str | None
+    ) -> None:
+        """Forward the port's calls (`CALL_FORWARDING`)."""
+        raise GatewayError(f"{self.vendor} cannot forward calls")
+
+    async def async_get_call_forwarding(self, port: str) -> dict[str, str]:
+        """Where the port's calls are forwarded, by reason (`CALL_FORWARDING`)."""
+        raise GatewayError(f"{self.vendor} cannot forward calls")
+
+    async def async_get_call_records(
+        self,
+        port: str | None,
+        after: datetime | None = None,
+        before: datetime | None = None,
+    ) -> list[PortEvent]:
+        """Records of connected calls (`CALL_RECORDS`)."""
+        raise GatewayError(f"{self.vendor} keeps no call records")
 
     async def async_stk_view(self, port: str) -> StkView:
         """What the SIM toolkit of `port` shows (`STK`)."""

@@ -8,7 +8,8 @@ was accepted (202), and each recipient's outcome arrives later as a result.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 import itertools
 import json
 import time
@@ -42,12 +43,14 @@ from .models import (
     Capability,
     DeliveryReport,
     DeliveryStatus,
+    ForwardReason,
     GatewayField,
     GatewayInfo,
     GatewayStatus,
     InboundItem,
     IncomingSms,
     Performance,
+    PortControl,
     PortEvent,
     PortEventKind,
     PortField,
@@ -67,10 +70,27 @@ MAX_RECIPIENTS = 128
 MAX_TEXT_BYTES = 1500
 MAX_QUERY_IDS = 32
 MAX_USSD_BYTES = 60
-# After an STK action the SIM needs a moment: the frame is checked this often,
-# this many times, for the next view.
+# After an STK action or a call forwarding check the SIM or the network needs a
+# moment: the answer is asked for this often, this many times.
 STK_SETTLE = 0.5
 STK_TRIES = 20
+# set_port_info's action and param for each control
+CONTROLS: dict[PortControl, tuple[str, str | None]] = {
+    PortControl.RESTART: ("reset", None),
+    PortControl.POWER: ("power", "value"),
+    PortControl.SLOT: ("slot", "value"),
+    PortControl.LOCK_SIM: ("lock", "value"),
+    PortControl.UNLOCK_SIM: ("unlock", "value"),
+    PortControl.BLOCK: ("block", None),
+    PortControl.UNBLOCK: ("unblock", None),
+}
+FORWARD_REASONS = {
+    ForwardReason.UNCONDITIONAL: "Unconditional",
+    ForwardReason.NO_REPLY: "NoReply",
+    ForwardReason.BUSY: "Busy",
+    ForwardReason.NOT_REACHABLE: "Not_Reachable",
+    ForwardReason.CANCEL_ALL: "CancelAll",
+}
 STK_INPUTS = {
     0: StkInput.DISPLAY,
     1: StkInput.MENU,
@@ -143,6 +163,8 @@ class DinstarGateway(Gateway):
             Capability.USSD,
             Capability.PERFORMANCE,
             Capability.STK,
+            Capability.CALL_FORWARDING,
+            Capability.CALL_RECORDS,
         }
     )
     port_fields = frozenset(
@@ -165,6 +187,7 @@ class DinstarGateway(Gateway):
             PortField.DATA_ATTACHED,
         }
     )
+    port_controls = frozenset(PortControl)
     gateway_fields = frozenset(
         {
             GatewayField.QUEUE_DEPTH,
@@ -347,6 +370,78 @@ class DinstarGateway(Gateway):
             flash_used=share("flash_used", "flash_total"),
         )
 
+    async def async_control_port(
+        self, port: str, control: PortControl, value: str | None = None
+    ) -> None:
+        """`set_port_info` with the control's action (and its param)."""
+        action, param = CONTROLS[control]
+        params: dict[str, Any] = {"port": _port_number(port), "action": action}
+        if param is not None:
+            if value is None:
+                raise GatewayRejectedError("400", f"{control} needs a value")
+            params["param"] = value
+        await self._call("GET", "/api/set_port_info", params=params)
+
+    async def async_set_call_forwarding(
+        self, port: str, reason: ForwardReason, number: str | None
+    ) -> None:
+        """`set_port_info` with `action=CallForward`."""
+        params = {
+            "port": _port_number(port),
+            "action": "CallForward",
+            "param": FORWARD_REASONS[reason],
+            "number": number or "",
+        }
+        await self._call("GET", "/api/set_port_info", params=params)
+
+    async def async_get_call_forwarding(self, port: str) -> dict[str, str]:
+        """`CheckCallForward`, then `get_port_info` of `CallForward` once answered.
+
+        The network answers the check after a moment; reasons are given in
+        our names (`unconditional`, `no_reply`...).
+        """
+        number = _port_number(port)
+        await self._call(
+            "GET",
+            "/api/set_port_info",
+            params={"port": number, "action": "CheckCallForward"},
+        )
+        names = {wire.lower(): reason.value for reason, wire in FORWARD_REASONS.items()}
+
+        async def answer() -> dict[str, str] | None:
+            info = await self._call(
+                "GET",
+                "/api/get_port_info",
+                params={"port": number, "info_type": "CallForward"},
+            )
+            for item in _list(info, "info"):
+                if isinstance(item, dict) and isinstance(
+                    found := item.get("CallForwarding"), dict
+                ):
+                    return {
+                        names.get(key.lower(), key): str(value)
+                        for key, value in found.items()
+                    }
+            return None
+
+        return await _settled(answer) or {}
+
+    async def async_get_call_records(
+        self,
+        port: str | None,
+        after: datetime | None = None,
+        before: datetime | None = None,
+    ) -> list[PortEvent]:
+        """`get_cdr`: connected and failed calls, by port and time."""
+        query: dict[str, Any] = {}
+        if port is not None:
+            query["port"] = [_port_number(port)]
+        for key, moment in (("time_after", after), ("time_before", before)):
+            if moment is not None:
+                query[key] = moment.strftime("%Y-%m-%d %H:%M:%S")
+        answer = await self._call("POST", "/api/get_cdr", payload=query)
+        return [_call(item) for item in _list(answer, "cdr")]
+
     async def async_stk_view(self, port: str) -> StkView:
         """`GetSTKView` (answers carry no `error_code`)."""
         answer = await self._call(
@@ -373,10 +468,11 @@ class DinstarGateway(Gateway):
         if action is not None:
             command["action"] = action
         await self._call("POST", "/STKGo", payload=command, ok=None)
-        for _ in range(STK_TRIES):
-            if await self._stk_frame(number) != before:
-                break
-            await asyncio.sleep(STK_SETTLE)
+
+        async def changed() -> bool | None:
+            return True if await self._stk_frame(number) != before else None
+
+        await _settled(changed)
         return await self.async_stk_view(port)
 
     async def _stk_frame(self, number: int) -> int | None:
@@ -550,6 +646,15 @@ def _ussd(item: Any) -> UssdReply:
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         raise GatewayPayloadError("a USSD reply without text")
     return UssdReply(port=as_text(item.get("port")), text=item["text"])
+
+
+async def _settled[T](probe: Callable[[], Awaitable[T | None]]) -> T | None:
+    """Ask `probe` until it answers: the SIM and the network need a moment."""
+    for _ in range(STK_TRIES):
+        if (answer := await probe()) is not None:
+            return answer
+        await asyncio.sleep(STK_SETTLE)
+    return None
 
 
 def _stk_view(answer: Mapping[str, Any]) -> StkView:

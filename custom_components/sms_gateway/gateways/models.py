@@ -25,6 +25,8 @@ class Capability(StrEnum):
     USSD = "ussd"
     PERFORMANCE = "performance"
     STK = "stk"
+    CALL_FORWARDING = "call_forwarding"
+    CALL_RECORDS = "call_records"
     PUSH = "push"
 
 
@@ -225,6 +227,28 @@ class DeliveryReport:
     error_text: str | None = None
     timestamp: datetime | None = None
     reference: str | None = None
+
+
+class PortControl(StrEnum):
+    """What can be done to a port."""
+
+    RESTART = "restart"
+    POWER = "power"  # value: "on" or "off"
+    SLOT = "slot"  # value: the SIM slot, 0-3
+    LOCK_SIM = "lock_sim"  # value: the PIN
+    UNLOCK_SIM = "unlock_sim"  # value: the PIN
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+
+
+class ForwardReason(StrEnum):
+    """When calls are forwarded (3GPP call forwarding conditions)."""
+
+    UNCONDITIONAL = "unconditional"
+    NO_REPLY = "no_reply"
+    BUSY = "busy"
+    NOT_REACHABLE = "not_reachable"
+    CANCEL_ALL = "cancel_all"
 
 
 class PortEventKind(StrEnum):

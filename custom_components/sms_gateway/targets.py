@@ -1,0 +1,70 @@
+"""Which gateway, and which port, an action is meant for."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+
+from .const import ATTR_DEVICE_ID, ATTR_PORT, DOMAIN
+from .coordinator import SmsGatewayConfigEntry, port_identifier
+from .gateways.models import Capability, PortControl
+
+
+def invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    """A translated refusal of an action's input."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+def require(entry: SmsGatewayConfigEntry, capability: Capability | PortControl) -> None:
+    """Refuse an action the entry's gateway cannot do."""
+    gateway = entry.runtime_data.gateway
+    if capability not in (*gateway.capabilities, *gateway.port_controls):
+        raise invalid("option_not_supported", option=capability.value)
+
+
+def resolve_target(
+    hass: HomeAssistant, device_id: str | None
+) -> tuple[SmsGatewayConfigEntry, str | None]:
+    """The loaded entry of a gateway or port device, and the port it stands for.
+
+    Without a device, the only loaded gateway is meant.
+    """
+    entries = cast(
+        list[SmsGatewayConfigEntry], hass.config_entries.async_loaded_entries(DOMAIN)
+    )
+    if device_id is None:
+        if len(entries) == 1:
+            return entries[0], None
+        raise invalid("device_required" if entries else "not_loaded")
+    if device := dr.async_get(hass).async_get(device_id):
+        for entry in entries:
+            if entry.entry_id not in device.config_entries:
+                continue
+            prefix = port_identifier(entry.entry_id, "")[1]
+            ports = [
+                identifier[len(prefix) :]
+                for domain, identifier in device.identifiers
+                if domain == DOMAIN and identifier.startswith(prefix)
+            ]
+            return entry, next(iter(ports), None)
+    raise invalid("unknown_device")
+
+
+def resolve_port(
+    hass: HomeAssistant, call: ServiceCall, capability: Capability | PortControl
+) -> tuple[SmsGatewayConfigEntry, str]:
+    """The entry and the port an action on one port is meant for."""
+    entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
+    require(entry, capability)
+    if (port := call.data.get(ATTR_PORT, device_port)) is None:
+        raise invalid("port_required")
+    if port not in entry.runtime_data.coordinator.data.ports:
+        raise invalid("unknown_port", port=port)
+    return entry, port
