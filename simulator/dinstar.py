@@ -113,6 +113,7 @@ class Outgoing:
     ports: list[int] | None
     report: bool
     encoding: str = "unicode"
+    report_code: int | None = None
     state: str = "QUEUED"  # QUEUED, SENDING, SENT_OK, FAILED, DELIVERED
     port: int | None = None
     ref_id: int | None = None
@@ -332,6 +333,7 @@ class DinstarSimulator(Simulator):
                 pushes += await self._push("sms_result", [sms.result()])
             elif sms.state == "SENT_OK" and sms.report:
                 code = self.report_codes.get(sms.number, 0)
+                sms.report_code = code
                 report = {
                     "port": sms.port,
                     "number": sms.number,
@@ -612,19 +614,23 @@ class DinstarSimulator(Simulator):
         if not isinstance(body, dict):
             return self._answer(400)
         numbers, ports = body.get("number"), body.get("port")
+        if numbers is not None and len(numbers) > 32:
+            return self._answer(413)
+        after = body.get("time_after")
         results = [
             {
                 "port": sms.port,
                 "number": sms.number,
                 "time": sms.time,
                 "ref_id": sms.ref_id,
-                "status_code": self.report_codes.get(sms.number, 0),
+                "status_code": sms.report_code,
                 "imsi": sms.imsi,
             }
             for sms in self.outgoing
-            if sms.state == "DELIVERED"
+            if sms.report_code is not None
             and (numbers is None or sms.number in numbers)
             and (ports is None or sms.port in ports)
+            and (after is None or sms.time >= after)
         ]
         return self._answer(200, result=results)
 

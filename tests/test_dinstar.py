@@ -410,3 +410,38 @@ async def test_options_offer_the_receive_mode(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert dinstar.runtime_data.coordinator.polls_inbox
+
+
+@pytest.mark.parametrize(("code", "final"), [(0, "delivered"), (70, "failed")])
+async def test_delivery_is_polled_after_sent(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    code: int,
+    final: str,
+) -> None:
+    """Without pushes, polling goes on past "sent" until the status report."""
+    dinstar_sim.report_codes["13600000000"] = code
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    message_id = (await send(hass, recipients="13600000000", message="hi"))["messages"][
+        0
+    ]["message_id"]
+
+    async def poll() -> None:
+        freezer.tick(timedelta(seconds=31))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    await dinstar_sim.advance()
+    await dinstar_sim.advance()
+    await poll()
+    await dinstar_sim.advance()  # the network's status report comes in
+    await poll()
+    assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
+        (message_id, "sent"),
+        (message_id, final),
+    ]
+    dinstar_sim.requests.clear()
+    await poll()  # the outcome is known: nothing more is asked
+    assert "/api/query_sms_result" not in dinstar_sim.requests

@@ -137,3 +137,34 @@ async def test_stores_of_two_entries_are_apart(
     await two.async_load()
     sms = [IncomingSms("1", "a")]
     assert (one.process(sms), two.process(sms)) == (1, 1)
+
+
+async def test_sent_messages_are_polled_for_delivery_for_a_while(
+    hass: HomeAssistant,
+) -> None:
+    from custom_components.sms_gateway.inbound import RECEIPT_WINDOW
+
+    inbound = Inbound(hass, "entry", "dinstar")
+    await inbound.async_load()
+    inbound.track_sent(
+        SendResult(
+            (
+                RecipientResult("1", "old", accepted=True),
+                RecipientResult("2", "new", accepted=True),
+                RecipientResult("3", "done", accepted=True),
+            )
+        ),
+        port=None,
+    )
+    inbound.sent.items["old"]["at"] -= RECEIPT_WINDOW + 1
+    inbound.process(
+        [
+            DeliveryReport("old", DeliveryStatus.SENT),
+            DeliveryReport("new", DeliveryStatus.SENT),
+            DeliveryReport("done", DeliveryStatus.DELIVERED),
+        ]
+    )
+    assert inbound.pending_message_ids() == []
+    assert inbound.pending_message_ids(until_delivered=True) == ["new"]
+    inbound.process([DeliveryReport("new", DeliveryStatus.FAILED)])
+    assert inbound.pending_message_ids(until_delivered=True) == []

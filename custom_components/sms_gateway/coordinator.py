@@ -92,7 +92,9 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         capabilities = self.gateway.capabilities
         try:
             if Capability.REPORT_POLL in capabilities and (
-                pending := self.inbound.pending_message_ids()
+                pending := self.inbound.pending_message_ids(
+                    until_delivered=self.gateway.polls_delivery
+                )
             ):
                 self.inbound.process(await self.gateway.async_query_reports(pending))
             if Capability.INBOX_POLL in capabilities and self.polls_inbox:

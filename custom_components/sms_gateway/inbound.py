@@ -44,6 +44,8 @@ SAVE_DELAY = 5
 MAX_SEEN = 10_000
 MAX_SENT = 10_000
 MAX_AGE = 7 * 24 * 3600
+# How long after "sent" a delivery outcome is still polled for.
+RECEIPT_WINDOW = 2 * 24 * 3600
 
 
 def inbound_signal(entry_id: str) -> str:
@@ -159,14 +161,28 @@ class Inbound:
                         "at": now,
                         "recipient": item.recipient,
                         "port": port,
-                        "final": False,
+                        "status": None,
                     },
                 )
         self._store.async_delay_save(self._data, SAVE_DELAY)
 
-    def pending_message_ids(self) -> list[str]:
-        """Sent messages whose outcome is not known yet."""
-        return [key for key, value in self.sent.items.items() if not value["final"]]
+    def pending_message_ids(self, until_delivered: bool = False) -> list[str]:
+        """Sent messages whose outcome is not known yet.
+
+        `until_delivered`: also those sent but not yet delivered or failed
+        (for a while), for gateways that can tell delivery when asked.
+        """
+        cutoff = time.time() - RECEIPT_WINDOW
+        return [
+            key
+            for key, value in self.sent.items.items()
+            if value.get("status") is None
+            or (
+                until_delivered
+                and value["status"] == DeliveryStatus.SENT
+                and value["at"] >= cutoff
+            )
+        ]
 
     @callback
     def process(self, items: list[InboundItem]) -> int:
@@ -287,8 +303,8 @@ class Inbound:
 
     def _report_data(self, report: DeliveryReport) -> dict[str, Any]:
         sent = self.sent.items.get(report.message_id or "")
-        if sent is not None and not sent["final"]:
-            sent["final"] = True
+        if sent is not None and sent.get("status") in (None, DeliveryStatus.SENT):
+            sent["status"] = report.status.value
         return {
             **self._base(report.port or (sent or {}).get("port")),
             "recipient": report.recipient or (sent or {}).get("recipient"),

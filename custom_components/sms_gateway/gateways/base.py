@@ -94,6 +94,8 @@ class Gateway(ABC):
     # Whether pushes come from the local network (the webhook is then local only).
     local_push: ClassVar[bool] = True
     push_methods: ClassVar[tuple[str, ...]] = ("POST",)
+    # Whether polling can tell delivery after "sent" (else only pushes do).
+    polls_delivery: ClassVar[bool] = False
     max_recipients_per_request: ClassVar[int] = 1
     # A text longer than this (UTF-8 bytes) is refused by the vendor.
     max_message_bytes: ClassVar[int | None] = None

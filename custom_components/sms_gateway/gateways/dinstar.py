@@ -207,6 +207,7 @@ class DinstarGateway(Gateway):
     )
     max_recipients_per_request = MAX_RECIPIENTS
     max_message_bytes = MAX_TEXT_BYTES
+    polls_delivery = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Digest credentials; user_ids that keep growing across restarts."""
@@ -341,16 +342,42 @@ class DinstarGateway(Gateway):
     async def async_query_reports(
         self, message_ids: Iterable[str]
     ) -> list[InboundItem]:
-        """`query_sms_result` by user_id, 32 at a time."""
+        """`query_sms_result` by user_id, then the status reports of the sent.
+
+        Results are asked for 32 user_ids at a time; for what was sent, the
+        network's status reports (`query_sms_deliver_status`) by number. A
+        result carries the reference its status report is matched with.
+        """
         ids = [as_int(message_id) for message_id in message_ids]
-        reports: list[InboundItem] = []
+        results: list[DeliveryReport] = []
         for chunk in chunked([str(i) for i in ids if i is not None], MAX_QUERY_IDS):
             answer = await self._call(
                 "POST",
                 "/api/query_sms_result",
                 payload={"user_id": [int(user_id) for user_id in chunk]},
             )
-            reports.extend(_result_report(item) for item in _list(answer, "result"))
+            results.extend(_result_report(item) for item in _list(answer, "result"))
+        sent = [r for r in results if r.status is DeliveryStatus.SENT and r.reference]
+        return [*results, *await self._status_reports(sent)]
+
+    async def _status_reports(self, sent: list[DeliveryReport]) -> list[InboundItem]:
+        """The status reports of `sent` messages, 32 numbers at a time."""
+        wanted = {report.reference for report in sent}
+        reports: list[InboundItem] = []
+        for chunk in chunked(sorted({r.recipient or "" for r in sent}), MAX_QUERY_IDS):
+            query: dict[str, Any] = {"number": chunk}
+            if times := [
+                r.timestamp for r in sent if r.timestamp and r.recipient in chunk
+            ]:
+                query["time_after"] = min(times).strftime("%Y-%m-%d %H:%M:%S")
+            answer = await self._call(
+                "POST", "/api/query_sms_deliver_status", payload=query
+            )
+            reports.extend(
+                report
+                for item in _list(answer, "result")
+                if (report := _deliver_report(item)).reference in wanted
+            )
         return reports
 
     async def async_get_performance(self) -> Performance:
