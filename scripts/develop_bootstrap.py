@@ -86,31 +86,49 @@ def onboard(ha: str) -> str:
     return str(token)
 
 
-def add_gateway(ha: str, simulator: str, token: str) -> str:
-    """Run the config flow against the simulator; return the webhook URL."""
+def add_gateway(ha: str, token: str, vendor: str, form: dict[str, Any]) -> str:
+    """Run the config flow of `vendor` with `form`; return the webhook URL."""
     flows = f"{ha}/api/config/config_entries/flow"
     result = request(flows, {"handler": "sms_gateway"}, token)
     flow = f"{flows}/{result['flow_id']}"
-    result = request(flow, {"next_step_id": "goip"}, token)
-    sim = urllib.parse.urlsplit(simulator)
-    result = request(
-        flow,
-        {
-            "host": sim.hostname,
-            "port": sim.port,
-            "username": SIM_USER,
-            "password": SIM_PASSWORD,
-            "ssl": False,
-        },
-        token,
-    )
+    result = request(flow, {"next_step_id": vendor}, token)
+    result = request(flow, form, token)
     if result.get("step_id") != "webhook":
         sys.exit(f"config flow stopped: {result}")
     url = str(result["description_placeholders"]["webhook_url"])
     result = request(flow, {}, token)
     if result.get("type") != "create_entry":
         sys.exit(f"config flow stopped: {result}")
+    return url
+
+
+def add_goip(ha: str, token: str, simulator: str) -> str:
+    """The GoIP SMS Server simulator, its pushes pointed at the webhook."""
+    sim = urllib.parse.urlsplit(simulator)
+    form = {
+        "host": sim.hostname,
+        "port": sim.port,
+        "username": SIM_USER,
+        "password": SIM_PASSWORD,
+        "ssl": False,
+    }
+    url = add_gateway(ha, token, "goip", form)
     request(f"{simulator}/_control/config", {"result_url": url, "receive_url": url})
+    return url
+
+
+def add_dinstar(ha: str, token: str, simulator: str, https_port: int) -> str:
+    """The Dinstar simulator over HTTPS with its self-signed certificate."""
+    form = {
+        "host": urllib.parse.urlsplit(simulator).hostname,
+        "port": https_port,
+        "username": SIM_USER,
+        "password": SIM_PASSWORD,
+        "ssl": True,
+        "verify_ssl": False,
+    }
+    url = add_gateway(ha, token, "dinstar", form)
+    request(f"{simulator}/_control/config", {"push_url": url})
     return url
 
 
@@ -120,52 +138,95 @@ def find_state(ha: str, token: str, suffix: str) -> dict[str, Any]:
     return next(s for s in states if s["entity_id"].endswith(suffix))
 
 
-def check(ha: str, simulator: str, token: str) -> None:
-    """An incoming SMS and a sent one's delivery report reach Home Assistant."""
+def check(ha: str, simulator: str, dinstar: str, token: str) -> None:
+    """Incoming SMS of both gateways and a delivery report reach Home Assistant."""
     request(
         f"{simulator}/_control/incoming",
         {"goip_line": "G101", "from_number": "10086", "content": "develop --check"},
     )
+    request(
+        f"{dinstar}/_control/incoming",
+        {"port": 1, "number": "10010", "text": "dinstar --check"},
+    )
     sent = request(
         f"{ha}/api/services/sms_gateway/send_sms?return_response",
-        {"recipients": "13600000000", "message": "hello from develop --check"},
+        {
+            "device_id": find_device(ha, token, "goip_sms_server_incoming_sms"),
+            "recipients": "13600000000",
+            "message": "hello from develop --check",
+        },
         token,
     )
     message_id = sent["service_response"]["messages"][0]["message_id"]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        incoming = find_state(ha, token, "_incoming_sms")["attributes"]
-        report = find_state(ha, token, "_delivery_report")["attributes"]
+        goip = find_state(ha, token, "goip_sms_server_incoming_sms")["attributes"]
+        dwg = find_state(ha, token, "dwg_gsm_gateway_incoming_sms")["attributes"]
+        report = find_state(ha, token, "goip_sms_server_delivery_report")["attributes"]
         if (
-            incoming.get("text") == "develop --check"
+            goip.get("text") == "develop --check"
+            and dwg.get("text") == "dinstar --check"
             and report.get("message_id") == message_id
         ):
-            print(f"check passed: SMS received, {message_id} {report['event_type']}")
+            print(
+                f"check passed: SMS received on both, {message_id} {report['event_type']}"
+            )
             return
         time.sleep(1)
     sys.exit("check failed: no incoming SMS or delivery report within 60 s")
+
+
+def find_device(ha: str, token: str, suffix: str) -> str:
+    """The device of the entity whose id ends in `suffix` (via a template)."""
+    entity_id = find_state(ha, token, suffix)["entity_id"]
+    return str(
+        request_text(
+            f"{ha}/api/template",
+            {"template": f"{{{{ device_id('{entity_id}') }}}}"},
+            token,
+        )
+    )
+
+
+def request_text(url: str, body: dict[str, Any], token: str) -> str:
+    """A call whose answer is text (the template API)."""
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(req, timeout=30) as response:
+        return str(response.read().decode())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ha", required=True)
     parser.add_argument("--simulator", required=True)
+    parser.add_argument("--dinstar", required=True)
+    parser.add_argument("--dinstar-https-port", type=int, required=True)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     wait_for(f"{args.simulator}/_control/state", 30)
+    wait_for(f"{args.dinstar}/_control/state", 30)
     wait_for(f"{args.ha}/api/onboarding", 300)
     token = onboard(args.ha)
-    webhook_url = add_gateway(args.ha, args.simulator, token)
+    goip_webhook = add_goip(args.ha, token, args.simulator)
+    dinstar_webhook = add_dinstar(args.ha, token, args.dinstar, args.dinstar_https_port)
     print(
-        f"\nHome Assistant:  {args.ha}  (login: {USERNAME} / {PASSWORD})\n"
-        f"GoIP simulator:  {args.simulator}  (state: {args.simulator}/_control/state)\n"
-        f"Webhook:         {webhook_url}\n"
-        "An incoming SMS arrives every 20 s: watch the 'Incoming SMS' event entity, or\n"
-        "Developer tools → Events → listen to 'sms_gateway_sms_received'.\n",
+        f"\nHome Assistant:     {args.ha}  (login: {USERNAME} / {PASSWORD})\n"
+        f"GoIP simulator:     {args.simulator}/_control/state  -> {goip_webhook}\n"
+        f"Dinstar simulator:  {args.dinstar}/_control/state  -> {dinstar_webhook}\n"
+        "Incoming SMS arrive every 20 s (GoIP) and 45 s (Dinstar): watch the\n"
+        "'Incoming SMS' event entities, or Developer tools → Events → listen to\n"
+        "'sms_gateway_sms_received'.\n",
         flush=True,
     )
     if args.check:
-        check(args.ha, args.simulator, token)
+        check(args.ha, args.simulator, args.dinstar, token)
 
 
 if __name__ == "__main__":
