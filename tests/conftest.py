@@ -1,22 +1,27 @@
-"""Fixtures: the GoIP simulator on 127.0.0.1 and an entry configured against it."""
+"""Fixtures: the simulators on 127.0.0.1 and entries configured against them."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_gateway.const import CONF_VENDOR, DOMAIN
-from simulator.dinstar import DinstarSimulator
+from simulator.dinstar import SN, DinstarSimulator
 from simulator.goip import GoipSimulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -93,6 +98,38 @@ def dinstar_data(simulator: DinstarSimulator, **changes: Any) -> dict[str, Any]:
         "webhook_id": WEBHOOK_ID,
         **changes,
     }
+
+
+@pytest.fixture
+def dinstar_entry(dinstar_sim: DinstarSimulator) -> MockConfigEntry:
+    """A Dinstar entry against the simulator (plain HTTP)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01JSMSGATEWAYDINSTAR00000",
+        title="DWG",
+        unique_id=SN,
+        data=dinstar_data(dinstar_sim),
+    )
+
+
+@pytest.fixture
+async def dinstar(
+    hass: HomeAssistant, dinstar_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    """The Dinstar entry, set up; unloaded again at the end."""
+    dinstar_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(dinstar_entry.entry_id)
+    await hass.async_block_till_done()
+    yield dinstar_entry
+    if dinstar_entry.state.recoverable:
+        await hass.config_entries.async_unload(dinstar_entry.entry_id)
+
+
+async def next_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let one poll interval pass and the poll it starts finish."""
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def goip_data(simulator: GoipSimulator, **changes: Any) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
 import json
 from typing import Any
 from unittest.mock import patch
@@ -19,7 +17,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -35,30 +32,8 @@ from custom_components.sms_gateway.const import (
 )
 from simulator.dinstar import SN, DinstarSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, dinstar_data
+from .conftest import PASSWORD, WEBHOOK_ID, next_poll
 from .test_dinstar_client import refused_handshakes
-
-
-@pytest.fixture
-def dinstar_entry(dinstar_sim: DinstarSimulator) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JSMSGATEWAYDINSTAR00000",
-        title="DWG GSM gateway",
-        unique_id=SN,
-        data=dinstar_data(dinstar_sim),
-    )
-
-
-@pytest.fixture
-async def dinstar(
-    hass: HomeAssistant, dinstar_entry: MockConfigEntry
-) -> AsyncIterator[MockConfigEntry]:
-    dinstar_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(dinstar_entry.entry_id)
-    await hass.async_block_till_done()
-    yield dinstar_entry
-    await hass.config_entries.async_unload(dinstar_entry.entry_id)
 
 
 async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -169,8 +144,8 @@ async def test_disabled_by_default(
         "remaining_monthly_credit",
         "slot",
     ]
-    assert hass.states.get("sensor.dwg_gsm_gateway_port_0_signal").state == "-73"
-    assert hass.states.get("sensor.dwg_gsm_gateway_sms_in_queue").state == "0"
+    assert hass.states.get("sensor.dwg_port_0_signal").state == "-73"
+    assert hass.states.get("sensor.dwg_sms_in_queue").state == "0"
 
 
 async def test_events_from_pushes_carry_the_returned_ids(
@@ -239,9 +214,7 @@ async def test_results_are_polled_without_pushes(
     ]["message_id"]
     await dinstar_sim.advance()
     await dinstar_sim.advance()
-    freezer.tick(timedelta(seconds=31))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll(hass, freezer)
     assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
         (message_id, "sent")
     ]
@@ -350,18 +323,13 @@ async def test_incoming_sms_are_polled_when_asked(
     dinstar_sim.push_url = str(client.make_url(f"/api/webhook/{WEBHOOK_ID}"))
     received = async_capture_events(hass, EVENT_SMS_RECEIVED)
 
-    async def poll() -> None:
-        freezer.tick(timedelta(seconds=31))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
     await dinstar_sim.inject_incoming(1, "10086", "first")
     await hass.async_block_till_done()
-    await poll()
+    await next_poll(hass, freezer)
     await hass.config_entries.async_reload(dinstar_entry.entry_id)
     await hass.async_block_till_done()
     await dinstar_sim.inject_incoming(2, "10010", "second")
-    await poll()
+    await next_poll(hass, freezer)
     assert [e.data["text"] for e in received] == ["first", "second"]
     # The webhook is there unless polling replaces it.
     assert (WEBHOOK_ID in hass.data["webhook"]) is webhook
@@ -385,10 +353,8 @@ async def test_a_failing_inbox_poll_keeps_the_entities(
     await hass.config_entries.async_setup(dinstar_entry.entry_id)
     await hass.async_block_till_done()
     dinstar_sim.canned["/api/query_incoming_sms"] = (200, '{"error_code": 500}')
-    freezer.tick(timedelta(seconds=31))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get("sensor.dwg_gsm_gateway_port_0_signal").state == "-73"
+    await next_poll(hass, freezer)
+    assert hass.states.get("sensor.dwg_port_0_signal").state == "-73"
     await hass.config_entries.async_unload(dinstar_entry.entry_id)
 
 
@@ -428,20 +394,15 @@ async def test_delivery_is_polled_after_sent(
         0
     ]["message_id"]
 
-    async def poll() -> None:
-        freezer.tick(timedelta(seconds=31))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
     await dinstar_sim.advance()
     await dinstar_sim.advance()
-    await poll()
+    await next_poll(hass, freezer)
     await dinstar_sim.advance()  # the network's status report comes in
-    await poll()
+    await next_poll(hass, freezer)
     assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
         (message_id, "sent"),
         (message_id, final),
     ]
     dinstar_sim.requests.clear()
-    await poll()  # the outcome is known: nothing more is asked
+    await next_poll(hass, freezer)  # the outcome is known: nothing more is asked
     assert "/api/query_sms_result" not in dinstar_sim.requests

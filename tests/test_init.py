@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,19 +13,13 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.sms_gateway.const import DOMAIN
 from simulator.goip import GoipSimulator
 
-
-async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let one poll interval pass and the poll it starts finish."""
-    freezer.tick(timedelta(seconds=31))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+from .conftest import next_poll
 
 
 async def test_setup_and_unload(
@@ -112,8 +105,8 @@ async def test_unavailable_while_the_server_is_gone_and_back_by_itself(
     goip_sim.fault = "http500"
     caplog.set_level(logging.INFO)
     caplog.clear()
-    await poll(hass, freezer)
-    await poll(hass, freezer)
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
     assert (
         hass.states.get("event.goip_sms_server_incoming_sms").state != STATE_UNAVAILABLE
@@ -126,8 +119,8 @@ async def test_unavailable_while_the_server_is_gone_and_back_by_itself(
     caplog.clear()
     goip_sim.fault = None
     goip_sim.set_line("G101", online=0)
-    await poll(hass, freezer)
-    await poll(hass, freezer)
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert hass.states.get(entity_id).state == STATE_OFF
     recovered = [
         r for r in caplog.records if r.name.startswith("custom_components.sms_gateway")
@@ -144,7 +137,7 @@ async def test_a_revoked_password_starts_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     goip_sim.password = "revoked"
-    await poll(hass, freezer)
+    await next_poll(hass, freezer)
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
@@ -158,19 +151,19 @@ async def test_ports_that_appear_and_vanish(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     goip_sim.set_line("G105", reg="LOGOUT")
-    await poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert (
         hass.states.get("sensor.goip_sms_server_g105_registration").state
         == "not_registered"
     )
     goip_sim.remove_line("G102")
-    await poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert hass.states.get("sensor.goip_sms_server_g102_registration") is None
     assert entity_registry.async_get("sensor.goip_sms_server_g102_registration") is None
     identifier = (DOMAIN, f"{init_integration.entry_id}#G102")
     assert device_registry.async_get_device(identifiers={identifier}) is None
     goip_sim.set_line("G102")
-    await poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert (
         hass.states.get("sensor.goip_sms_server_g102_registration").state
         == "registered"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 from unittest.mock import patch
 
@@ -22,32 +21,15 @@ from custom_components.sms_gateway.gateways import dinstar as dinstar_module
 from custom_components.sms_gateway.gateways.dinstar import DinstarGateway
 from custom_components.sms_gateway.gateways.errors import GatewayRejectedError
 from custom_components.sms_gateway.gateways.models import ForwardReason, PortControl
-from simulator.dinstar import SN, DinstarSimulator
+from simulator.dinstar import DinstarSimulator
 
-from .conftest import PASSWORD, dinstar_data
-
-
-@pytest.fixture
-def dinstar_entry(dinstar_sim: DinstarSimulator) -> MockConfigEntry:
-    dinstar_sim.set_port(2, slot=1)  # a module with several SIM slots
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JSMSGATEWAYDINSTAR00000",
-        title="DWG",
-        unique_id=SN,
-        data=dinstar_data(dinstar_sim),
-    )
+from .conftest import PASSWORD
 
 
-@pytest.fixture
-async def dinstar(
-    hass: HomeAssistant, dinstar_entry: MockConfigEntry
-) -> AsyncIterator[MockConfigEntry]:
-    dinstar_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(dinstar_entry.entry_id)
-    await hass.async_block_till_done()
-    yield dinstar_entry
-    await hass.config_entries.async_unload(dinstar_entry.entry_id)
+@pytest.fixture(autouse=True)
+def multi_slot_port(dinstar_sim: DinstarSimulator) -> None:
+    """Port 2's module has several SIM slots (set before the entry is set up)."""
+    dinstar_sim.set_port(2, slot=1)
 
 
 async def act(hass: HomeAssistant, service: str, **data: Any) -> Any:

@@ -5,7 +5,6 @@ Also: CPU/memory/flash are asked for only while one of their sensors is enabled.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sms_gateway.const import DOMAIN, EVENT_PORT_EVENT
+from custom_components.sms_gateway.const import EVENT_PORT_EVENT
 from custom_components.sms_gateway.gateways.dinstar import DinstarGateway
 from custom_components.sms_gateway.gateways.errors import GatewayPayloadError
 from custom_components.sms_gateway.gateways.models import (
@@ -29,27 +28,21 @@ from custom_components.sms_gateway.gateways.models import (
     PortEvent,
     PortEventKind,
 )
-from simulator.dinstar import SN, DinstarSimulator
+from simulator.dinstar import DinstarSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, dinstar_data, load_fixture
+from .conftest import PASSWORD, WEBHOOK_ID, load_fixture, next_poll
 
 
 @pytest.fixture
-async def dinstar(
-    hass: HomeAssistant,
+async def pushing(
     dinstar_sim: DinstarSimulator,
+    dinstar: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
-) -> AsyncIterator[MockConfigEntry]:
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="DWG", unique_id=SN, data=dinstar_data(dinstar_sim)
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+) -> MockConfigEntry:
+    """The entry, with the simulator pushing to its webhook."""
     client = await hass_client_no_auth()
     dinstar_sim.push_url = str(client.make_url(f"/api/webhook/{WEBHOOK_ID}"))
-    yield entry
-    await hass.config_entries.async_unload(entry.entry_id)
+    return dinstar
 
 
 def fields(events: list[Any]) -> list[tuple[Any, ...]]:
@@ -57,7 +50,7 @@ def fields(events: list[Any]) -> list[tuple[Any, ...]]:
 
 
 async def test_a_sim_dropping_off_updates_the_entities_at_once(
-    hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator, pushing: MockConfigEntry
 ) -> None:
     events = async_capture_events(hass, EVENT_PORT_EVENT)
     assert hass.states.get("sensor.dwg_port_1_registration").state == "registered"
@@ -75,7 +68,7 @@ async def test_a_sim_dropping_off_updates_the_entities_at_once(
 
 
 async def test_power_exception_and_call_events(
-    hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator, pushing: MockConfigEntry
 ) -> None:
     events = async_capture_events(hass, EVENT_PORT_EVENT)
     await dinstar_sim.power(on=True)
@@ -156,12 +149,7 @@ async def test_performance_only_while_wanted(
     entity_registry: er.EntityRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    async def poll() -> None:
-        freezer.tick(timedelta(seconds=31))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
-    await poll()
+    await next_poll(hass, freezer)
     assert "/api/get_status" not in dinstar_sim.requests
     assert hass.states.get("sensor.dwg_cpu_usage") is None
     entity_registry.async_update_entity("sensor.dwg_cpu_usage", disabled_by=None)
@@ -169,7 +157,7 @@ async def test_performance_only_while_wanted(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get("sensor.dwg_cpu_usage").state == "39.0"
     dinstar_sim.performance["cpu_used"] = "75"
-    await poll()
+    await next_poll(hass, freezer)
     assert hass.states.get("sensor.dwg_cpu_usage").state == "75.0"
     assert dinstar.runtime_data.coordinator.performance_listeners == 1
 

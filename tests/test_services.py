@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,14 +13,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import DOMAIN, EVENT_DELIVERY_REPORT
 from simulator.goip import GoipSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, goip_data
+from .conftest import PASSWORD, WEBHOOK_ID, goip_data, next_poll
 
 
 async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -144,21 +142,16 @@ async def test_reports_are_polled_when_no_push_arrives(
     reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
     response = await send(hass, recipients=["13600000000"], message="hi")
 
-    async def poll() -> None:
-        freezer.tick(timedelta(seconds=31))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
-    await poll()
+    await next_poll(hass, freezer)
     assert reports == []
     await goip_sim.advance()
     await goip_sim.advance()
-    await poll()
+    await next_poll(hass, freezer)
     assert [(r.data["message_id"], r.data["status"]) for r in reports] == [
         (response["messages"][0]["message_id"], "sent")
     ]
     goip_sim.requests.clear()
-    await poll()
+    await next_poll(hass, freezer)
     assert goip_sim.requests == ["/goip/querylines/"]
     assert len(reports) == 1
 
@@ -171,9 +164,7 @@ async def test_report_polling_errors_keep_entities_available(
 ) -> None:
     await send(hass, recipients=["13600000000"], message="hi")
     goip_sim.canned["/goip/querysms/"] = (200, "{}")
-    freezer.tick(timedelta(seconds=31))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll(hass, freezer)
     assert hass.states.get("binary_sensor.goip_sms_server_g101_online").state == "on"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -16,24 +15,10 @@ from custom_components.sms_gateway.const import DOMAIN
 from custom_components.sms_gateway.gateways.dinstar import DinstarGateway
 from custom_components.sms_gateway.gateways.errors import GatewayPayloadError
 from custom_components.sms_gateway.gateways.models import StkInput, StkItem, StkView
-from simulator.dinstar import SN, DinstarSimulator
+from simulator.dinstar import DinstarSimulator
 
-from .conftest import PASSWORD, dinstar_data, load_fixture
+from .conftest import PASSWORD, load_fixture
 from .test_ussd import later, until
-
-
-@pytest.fixture
-async def dinstar(
-    hass: HomeAssistant, dinstar_sim: DinstarSimulator
-) -> AsyncIterator[MockConfigEntry]:
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="DWG", unique_id=SN, data=dinstar_data(dinstar_sim)
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    yield entry
-    await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def stk(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:

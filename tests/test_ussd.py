@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -28,21 +28,7 @@ from custom_components.sms_gateway.gateways.errors import (
 from custom_components.sms_gateway.gateways.models import UssdReply
 from simulator.dinstar import SN, DinstarSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, dinstar_data, load_fixture
-
-
-@pytest.fixture
-async def dinstar(
-    hass: HomeAssistant, dinstar_sim: DinstarSimulator
-) -> AsyncIterator[MockConfigEntry]:
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="DWG", unique_id=SN, data=dinstar_data(dinstar_sim)
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    yield entry
-    await hass.config_entries.async_unload(entry.entry_id)
+from .conftest import PASSWORD, WEBHOOK_ID, load_fixture
 
 
 async def until(condition: Any) -> None:

@@ -15,7 +15,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmsGatewayConfigEntry
 from .entity import PortEntity, PortEntityDescription, async_add_port_entities
-from .errors import translate_errors
 from .gateways.models import PortControl
 
 PARALLEL_UPDATES = 1
@@ -67,10 +66,5 @@ class PortButton(PortEntity, ButtonEntity):
     entity_description: PortButtonDescription
 
     async def async_press(self) -> None:
-        """Send the control; the entities follow at the next poll."""
-        entry = self.coordinator.config_entry
-        with translate_errors(reauth=(self.hass, entry)):
-            await entry.runtime_data.gateway.async_control_port(
-                self.port_id, self.entity_description.control
-            )
-        await self.coordinator.async_request_refresh()
+        """Apply the button's control."""
+        await self._async_control(self.entity_description.control)

@@ -13,6 +13,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator, port_identifier
+from .errors import translate_errors
 from .gateways import Gateway
 from .gateways.models import PortControl, PortField, PortStatus
 
@@ -99,6 +100,17 @@ class PortEntity(CoordinatorEntity[SmsGatewayCoordinator]):
     def available(self) -> bool:
         """Available while the gateway answers and still lists the port."""
         return super().available and self.port_id in self.coordinator.data.ports
+
+    async def _async_control(
+        self, control: PortControl, value: str | None = None
+    ) -> None:
+        """Apply a control to the port; the entities follow at once."""
+        entry = self.coordinator.config_entry
+        with translate_errors(reauth=(self.hass, entry)):
+            await entry.runtime_data.gateway.async_control_port(
+                self.port_id, control, value
+            )
+        await self.coordinator.async_request_refresh()
 
 
 @callback

@@ -9,7 +9,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmsGatewayConfigEntry
 from .entity import PortEntity, PortEntityDescription, async_add_port_entities
-from .errors import translate_errors
 from .gateways.models import PortControl, PortField
 
 PARALLEL_UPDATES = 1
@@ -48,9 +47,4 @@ class SlotSelect(PortEntity, SelectEntity):
 
     async def async_select_option(self, option: str) -> None:
         """Switch to another slot."""
-        entry = self.coordinator.config_entry
-        with translate_errors(reauth=(self.hass, entry)):
-            await entry.runtime_data.gateway.async_control_port(
-                self.port_id, PortControl.SLOT, option
-            )
-        await self.coordinator.async_request_refresh()
+        await self._async_control(PortControl.SLOT, option)

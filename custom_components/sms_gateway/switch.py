@@ -15,7 +15,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmsGatewayConfigEntry
 from .entity import PortEntity, PortEntityDescription, async_add_port_entities
-from .errors import translate_errors
 from .gateways.models import PortControl, PortField, Registration
 
 PARALLEL_UPDATES = 1
@@ -51,16 +50,8 @@ class PowerSwitch(PortEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Power the module on."""
-        await self._power("on")
+        await self._async_control(PortControl.POWER, "on")
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Power the module off."""
-        await self._power("off")
-
-    async def _power(self, value: str) -> None:
-        entry = self.coordinator.config_entry
-        with translate_errors(reauth=(self.hass, entry)):
-            await entry.runtime_data.gateway.async_control_port(
-                self.port_id, PortControl.POWER, value
-            )
-        await self.coordinator.async_request_refresh()
+        await self._async_control(PortControl.POWER, "off")
