@@ -259,7 +259,7 @@ async def test_cancel_task(
         await hass.services.async_call(
             DOMAIN, "cancel_task", {"task_id": task_id}, blocking=True
         )
-    assert err.value.translation_key == "rejected"
+    assert err.value.translation_key == "rejected_task_not_found"
     assert err.value.translation_placeholders["code"] == "486"
 
 

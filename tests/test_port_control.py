@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -122,8 +122,9 @@ async def test_sim_lock(
 ) -> None:
     await act(hass, "set_sim_lock", port="1", pin="1234", locked=True)
     assert dinstar_sim.ports[1].sim_locked
-    with pytest.raises(ServiceValidationError) as err:
+    with pytest.raises(HomeAssistantError) as err:
         await act(hass, "set_sim_lock", port="1", pin="0000", locked=False)
+    assert err.value.translation_key == "rejected_gateway_failure"
     assert err.value.translation_placeholders["code"] == "500"
     await act(hass, "set_sim_lock", port="1", pin="1234", locked=False)
     assert not dinstar_sim.ports[1].sim_locked

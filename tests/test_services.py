@@ -179,7 +179,10 @@ async def test_report_polling_errors_keep_entities_available(
             {"recipients": "13600000000", "message": "x", "port": "G104"},
             "port_not_ready",
         ),
-        ({"recipients": "13600000000", "message": "x", "provider": "nope"}, "rejected"),
+        (
+            {"recipients": "13600000000", "message": "x", "provider": "nope"},
+            "rejected_no_provider",
+        ),
         (
             {"recipients": "13600000000", "message": "x", "device_id": "nope"},
             "unknown_device",
@@ -291,3 +294,15 @@ async def test_routing_a_gateway_cannot_do_is_refused(
             await send(hass, recipients="13600000000", message="x", **extra)
         assert err.value.translation_key == key
     assert goip_sim.tasks == {}
+
+
+async def test_no_line_to_send_is_the_gateways_trouble(
+    hass: HomeAssistant, goip_sim: GoipSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A refusal that is not about the input is a HomeAssistantError."""
+    for line in list(goip_sim.lines):
+        goip_sim.set_line(line, online=0)
+    with pytest.raises(HomeAssistantError) as err:
+        await send(hass, recipients="13600000000", message="x")
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "rejected_no_port"

@@ -152,7 +152,7 @@ async def test_no_reply_in_time(
     [
         ({"code": "*125#"}, "port_required"),
         ({"code": "*125#", "port": "9"}, "unknown_port"),
-        ({"code": "*" * 61, "port": "1"}, "rejected"),
+        ({"code": "*" * 61, "port": "1"}, "rejected_invalid_request"),
     ],
 )
 async def test_refused(
@@ -172,8 +172,9 @@ async def test_port_without_network(
 ) -> None:
     """The envelope says 202; the port's own 503 decides."""
     dinstar_sim.set_port(3, reg="UNREGISTER")
-    with pytest.raises(ServiceValidationError) as err:
+    with pytest.raises(HomeAssistantError) as err:
         await ussd(hass, port="3", code="*125#")
+    assert err.value.translation_key == "rejected_not_registered"
     assert err.value.translation_placeholders == {
         "code": "503",
         "reason": "the port is not registered",

@@ -19,7 +19,16 @@ from .gateways.errors import (
     GatewayConnectionError,
     GatewayError,
     GatewayRejectedError,
+    RejectKind,
 )
+
+# Refusals of what was asked (the rest are the gateway's trouble).
+INPUT_REFUSALS = {
+    RejectKind.INVALID_REQUEST,
+    RejectKind.TOO_LARGE,
+    RejectKind.NO_PROVIDER,
+    RejectKind.TASK_NOT_FOUND,
+}
 
 
 @contextmanager
@@ -46,9 +55,10 @@ def translate_errors(
             translation_domain=DOMAIN, translation_key="invalid_auth"
         ) from err
     except GatewayRejectedError as err:
-        raise ServiceValidationError(
+        refusal = ServiceValidationError if err.kind in INPUT_REFUSALS else error_class
+        raise refusal(
             translation_domain=DOMAIN,
-            translation_key="rejected",
+            translation_key=f"rejected_{err.kind}",
             translation_placeholders={"code": err.code, "reason": err.reason},
         ) from err
     except GatewayConnectionError as err:

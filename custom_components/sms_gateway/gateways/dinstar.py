@@ -37,6 +37,7 @@ from .errors import (
     GatewayConnectionError,
     GatewayPayloadError,
     GatewayRejectedError,
+    RejectKind,
 )
 from .models import (
     CallState,
@@ -118,6 +119,15 @@ ERROR_TEXTS = {
     500: "the gateway failed",
     503: "the port is not registered",
     550: "no port is free to send",
+}
+
+# What an error_code means, unless a call says otherwise (486 of stop_sms).
+REJECT_KINDS = {
+    400: RejectKind.INVALID_REQUEST,
+    413: RejectKind.TOO_LARGE,
+    486: RejectKind.PORT_BUSY,
+    503: RejectKind.NOT_REGISTERED,
+    550: RejectKind.NO_PORT,
 }
 
 REGISTRATION = {
@@ -234,15 +244,22 @@ class DinstarGateway(Gateway):
         params: Mapping[str, Any] | None = None,
         payload: Any = None,
         ok: tuple[int, ...] | None = (200,),
+        kinds: Mapping[int, RejectKind] = REJECT_KINDS,
     ) -> dict[str, Any]:
         """One API call with digest auth; its answer, if `error_code` is in `ok`.
 
-        `ok=None`: the answer has no `error_code` (`get_status`).
+        `ok=None`: the answer has no `error_code` (`get_status`). Another code
+        raises `GatewayRejectedError` of the kind `kinds` gives it.
         """
         if not self._auth.ready:
             async with self._first_challenge:
-                return await self._call_once(method, path, params, payload, ok)
-        return await self._call_once(method, path, params, payload, ok)
+                answer = await self._call_once(method, path, params, payload)
+        else:
+            answer = await self._call_once(method, path, params, payload)
+        code = as_int(answer.get("error_code"))
+        if ok is not None and code not in ok:
+            raise _rejected(code, kinds)
+        return answer
 
     async def _call_once(
         self,
@@ -250,7 +267,6 @@ class DinstarGateway(Gateway):
         path: str,
         params: Mapping[str, Any] | None,
         payload: Any,
-        ok: tuple[int, ...] | None,
     ) -> dict[str, Any]:
         uri = path + (f"?{urlencode(params, safe=',')}" if params else "")
         scheme = "https" if self._config.get("ssl") else "http"
@@ -272,9 +288,6 @@ class DinstarGateway(Gateway):
         answer = loads_lenient(response.body)
         if not isinstance(answer, dict):
             raise GatewayPayloadError(f"{path} did not answer an object")
-        code = as_int(answer.get("error_code"))
-        if ok is not None and code not in ok:
-            raise GatewayRejectedError(str(code), ERROR_TEXTS.get(code or 0))
         return answer
 
     async def async_get_info(self) -> GatewayInfo:
@@ -307,7 +320,7 @@ class DinstarGateway(Gateway):
     async def async_send(self, request: SendRequest) -> SendResult:
         """`send_sms` in requests of 128 numbers; the user_id is the message_id."""
         if len(request.message.encode()) > MAX_TEXT_BYTES:
-            raise GatewayRejectedError("413", ERROR_TEXTS[413])
+            raise _rejected(413)
         numbers, merged = unique_recipients(request.recipients)
         encoding = request.encoding or encoding_of(request.message)
         base: dict[str, Any] = {
@@ -337,7 +350,12 @@ class DinstarGateway(Gateway):
 
     async def async_cancel_task(self, task_id: str) -> None:
         """`stop_sms`: drop what of a send request is still queued."""
-        await self._call("GET", "/api/stop_sms", params={"task_id": task_id})
+        await self._call(
+            "GET",
+            "/api/stop_sms",
+            params={"task_id": task_id},
+            kinds={**REJECT_KINDS, 486: RejectKind.TASK_NOT_FOUND},
+        )
 
     async def async_query_reports(
         self, message_ids: Iterable[str]
@@ -405,7 +423,9 @@ class DinstarGateway(Gateway):
         params: dict[str, Any] = {"port": _port_number(port), "action": action}
         if param is not None:
             if value is None:
-                raise GatewayRejectedError("400", f"{control} needs a value")
+                raise GatewayRejectedError(
+                    "400", f"{control} needs a value", RejectKind.INVALID_REQUEST
+                )
             params["param"] = value
         await self._call("GET", "/api/set_port_info", params=params)
 
@@ -511,7 +531,9 @@ class DinstarGateway(Gateway):
     async def async_send_ussd(self, port: str, code: str) -> None:
         """`send_ussd`: the envelope accepts (202); the port's status decides."""
         if len(code.encode()) > MAX_USSD_BYTES:
-            raise GatewayRejectedError("400", "a USSD code is at most 60 bytes")
+            raise GatewayRejectedError(
+                "400", "a USSD code is at most 60 bytes", RejectKind.INVALID_REQUEST
+            )
         await self._ussd(port, "send", code)
 
     async def async_cancel_ussd(self, port: str) -> None:
@@ -529,9 +551,7 @@ class DinstarGateway(Gateway):
         for item in _list(answer, "result"):
             if isinstance(item, dict) and as_int(item.get("port")) == number:
                 if (status := as_int(item.get("status"))) != 200:
-                    raise GatewayRejectedError(
-                        str(status), ERROR_TEXTS.get(status or 0)
-                    )
+                    raise _rejected(status)
                 return
         raise GatewayPayloadError(f"send_ussd said nothing of port {number}")
 
@@ -581,6 +601,17 @@ class DinstarGateway(Gateway):
         return items
 
 
+def _rejected(
+    code: int | None, kinds: Mapping[int, RejectKind] = REJECT_KINDS
+) -> GatewayRejectedError:
+    """The refusal an error_code (or a port's status) stands for."""
+    return GatewayRejectedError(
+        str(code),
+        ERROR_TEXTS.get(code or 0),
+        kinds.get(code or 0, RejectKind.GATEWAY_FAILURE),
+    )
+
+
 def _list(answer: Mapping[str, Any], key: str) -> list[Any]:
     value = answer.get(key, [])
     if not isinstance(value, list):
@@ -591,7 +622,7 @@ def _list(answer: Mapping[str, Any], key: str) -> list[Any]:
 def _port_number(port: str) -> int:
     number = as_int(port)
     if number is None or not 0 <= number <= 31:
-        raise GatewayRejectedError("400", f"no port {port}")
+        raise GatewayRejectedError("400", f"no port {port}", RejectKind.INVALID_REQUEST)
     return number
 
 

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class RejectKind(StrEnum):
+    """Why a gateway refused a request, in every vendor's terms."""
+
+    INVALID_REQUEST = "invalid_request"
+    TOO_LARGE = "too_large"
+    PORT_BUSY = "port_busy"
+    NOT_REGISTERED = "not_registered"
+    NO_PORT = "no_port"
+    NO_PROVIDER = "no_provider"
+    TASK_NOT_FOUND = "task_not_found"
+    GATEWAY_FAILURE = "gateway_failure"
+
 
 class GatewayError(Exception):
     """Base class of every error a gateway client raises."""
@@ -26,8 +41,14 @@ class GatewayPayloadError(GatewayError):
 class GatewayRejectedError(GatewayError):
     """The gateway understood the request and refused it."""
 
-    def __init__(self, code: str, reason: str | None = None) -> None:
-        """Keep the vendor's code and a readable reason."""
+    def __init__(
+        self,
+        code: str,
+        reason: str | None = None,
+        kind: RejectKind = RejectKind.GATEWAY_FAILURE,
+    ) -> None:
+        """Keep the vendor's code, a readable reason and the kind of refusal."""
         super().__init__(f"{code}: {reason}" if reason else code)
         self.code = code
         self.reason = reason or code
+        self.kind = kind

@@ -27,6 +27,7 @@ from .errors import (
     GatewayConnectionError,
     GatewayPayloadError,
     GatewayRejectedError,
+    RejectKind,
 )
 from .models import (
     Capability,
@@ -45,6 +46,10 @@ from .models import (
 )
 
 MAX_RECIPIENTS = 9999
+REJECT_KINDS = {
+    "none_line": RejectKind.NO_PORT,
+    "none_provider": RejectKind.NO_PROVIDER,
+}
 
 _SEND_STATUS = {
     "succeeded": DeliveryStatus.SENT,
@@ -180,7 +185,10 @@ class GoipGateway(Gateway):
                     )
                     for number in chunk
                 ]
-            raise GatewayRejectedError(as_text(answer.get("reason")) or "unknown")
+            reason = as_text(answer.get("reason")) or "unknown"
+            raise GatewayRejectedError(
+                reason, kind=REJECT_KINDS.get(reason, RejectKind.GATEWAY_FAILURE)
+            )
 
         return await self._send_in_chunks(numbers, merged, send_chunk)
 

@@ -1,4 +1,4 @@
-"""The GoIP simulator behaves as the document says, and its control API works."""
+"""The simulators behave as the documents say, and their control APIs work."""
 
 from __future__ import annotations
 
@@ -263,3 +263,65 @@ async def test_a_failed_push_is_recorded(goip_sim: GoipSimulator) -> None:
 def test_unknown_line_fields_are_refused() -> None:
     with pytest.raises(ValueError):
         GoipSimulator().set_line("G101", colour="red")
+
+
+async def test_dinstar_control_api(
+    http: aiohttp.ClientSession,
+    dinstar_sim: Any,
+    receiver: tuple[str, list[Any]],
+) -> None:
+    """What tests and scripts/develop drive the Dinstar simulator with."""
+    url, received = receiver
+    base = dinstar_sim.url
+
+    async def control(path: str, body: Any = None) -> tuple[int, Any]:
+        async with http.post(f"{base}/_control/{path}", json=body or {}) as response:
+            return response.status, await response.json()
+
+    assert (
+        await control(
+            "config",
+            {
+                "push_url": url,
+                "push_kinds": ["sms", "register", "device", "exception_info", "cdr"],
+                "fail_numbers": ["1"],
+                "report_codes": {"2": 70},
+                "ussd_replies": {"*1#": "ok"},
+                "password": dinstar_sim.password,
+            },
+        )
+    )[0] == 200
+    assert (await control("port", {"port": 5, "reg": "NO_SIM"}))[1]["reg"] == "NO_SIM"
+    assert (await control("port", {"port": 5, "colour": "red"}))[0] == 400
+    async with http.delete(f"{base}/_control/port/5") as response:
+        assert response.status == 200
+    async with http.delete(f"{base}/_control/port/5") as response:
+        assert response.status == 404
+    assert (await control("incoming", {"port": 1, "number": "10086", "text": "hi"}))[1][
+        "incoming_sms_id"
+    ] == 1
+    assert (await control("incoming", {"port": 1}))[0] == 400
+    await control("register", {"port": 1, "up": False})
+    await control("power", {"on": True})
+    await control("exception", {"port": 0, "type": "call_fail", "action": "reset"})
+    assert (
+        await control(
+            "call", {"port": 2, "source": "1", "destination": "2", "duration": 5}
+        )
+    )[1]["duration"] == 5
+    assert (await control("advance"))[1] == {"pushes": 0}
+    assert (await control("restart"))[1] == {"restarted": True}
+    assert [next(k for k in push if k != "sn") for push in received] == [
+        "sms",
+        "register",
+        "device",
+        "exception_info",
+        "cdr",
+    ]
+    async with http.get(f"{base}/_control/state") as response:
+        state = await response.json()
+    assert (state["sn"], state["push_url"], len(state["incoming"])) == (
+        "DA00-0030-1901-2817",
+        url,
+        1,
+    )
