@@ -96,7 +96,11 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
                     until_delivered=self.gateway.polls_delivery
                 )
             ):
-                self.inbound.process(await self.gateway.async_query_reports(pending))
+                self.inbound.process(
+                    await self.gateway.async_query_reports(
+                        pending, self.inbound.references_of(pending)
+                    )
+                )
             if Capability.INBOX_POLL in capabilities and self.polls_inbox:
                 found, cursor = await self.gateway.async_poll_incoming(
                     self.inbound.inbox_cursor

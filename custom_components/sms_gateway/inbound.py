@@ -162,9 +162,22 @@ class Inbound:
                         "recipient": item.recipient,
                         "port": port,
                         "status": None,
+                        "reference": item.reference,
                     },
                 )
+                if item.reference:
+                    self.references.add(
+                        item.reference, {"at": now, "id": item.message_id}
+                    )
         self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    def references_of(self, message_ids: list[str]) -> dict[str, str]:
+        """The references sends returned for these messages, where there are some."""
+        return {
+            message_id: reference
+            for message_id in message_ids
+            if (reference := self.sent.items.get(message_id, {}).get("reference"))
+        }
 
     def pending_message_ids(self, until_delivered: bool = False) -> list[str]:
         """Sent messages whose outcome is not known yet.

@@ -8,7 +8,6 @@ ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict
 from functools import partial
 from typing import Any
 
@@ -126,7 +125,16 @@ async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         delivery_report=call.data.get(ATTR_DELIVERY_REPORT),
     )
     return {
-        "messages": [asdict(item) for item in result.results],
+        "messages": [
+            {
+                "recipient": item.recipient,
+                "message_id": item.message_id,
+                "accepted": item.accepted,
+                "reason": item.reason,
+                "task_id": item.task_id,
+            }
+            for item in result.results
+        ],
         "merged": list(result.merged),
     }
 

@@ -130,9 +130,14 @@ class Gateway(ABC):
         """Send an SMS; one result per distinct recipient."""
 
     async def async_query_reports(
-        self, message_ids: Iterable[str]
+        self,
+        message_ids: Iterable[str],
+        references: Mapping[str, str] | None = None,
     ) -> list[InboundItem]:
-        """Poll the state of sent messages (vendors with `REPORT_POLL`)."""
+        """Poll the state of sent messages (vendors with `REPORT_POLL`).
+
+        `references`: message_id -> the reference the send returned.
+        """
         raise GatewayError(f"{self.vendor} cannot poll delivery reports")
 
     async def async_poll_incoming(
@@ -295,9 +300,14 @@ def read_json_push(method: str, body: bytes) -> Any:
 
 
 def as_local_time(value: Any) -> datetime | None:
-    """`YYYY-MM-DD hh:mm:ss` in the gateway's local time; anything else is None."""
+    """`YYYY-MM-DD hh:mm:ss` (or with slashes) in the gateway's local time.
+
+    Anything else is None.
+    """
     try:
-        return datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M:%S")
+        return datetime.strptime(
+            str(value).strip().replace("/", "-"), "%Y-%m-%d %H:%M:%S"
+        )
     except ValueError:
         return None
 

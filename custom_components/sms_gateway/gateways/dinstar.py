@@ -358,7 +358,9 @@ class DinstarGateway(Gateway):
         )
 
     async def async_query_reports(
-        self, message_ids: Iterable[str]
+        self,
+        message_ids: Iterable[str],
+        references: Mapping[str, str] | None = None,
     ) -> list[InboundItem]:
         """`query_sms_result` by user_id, then the status reports of the sent.
 

@@ -193,7 +193,9 @@ class GoipGateway(Gateway):
         return await self._send_in_chunks(numbers, merged, send_chunk)
 
     async def async_query_reports(
-        self, message_ids: Iterable[str]
+        self,
+        message_ids: Iterable[str],
+        references: Mapping[str, str] | None = None,
     ) -> list[InboundItem]:
         """`querysms` once per task; keep the sub-tasks asked for."""
         wanted: dict[str, set[str]] = {}

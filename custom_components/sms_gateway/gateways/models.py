@@ -186,6 +186,8 @@ class RecipientResult:
     reason: str | None = None
     # The vendor's id of the request that carried this recipient (to cancel it).
     task_id: str | None = None
+    # How the vendor's reports name this message, where not by message_id.
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
