@@ -57,6 +57,7 @@ def test_registry_keys_are_vendor_names() -> None:
     assert {key: gateway.vendor for key, gateway in GATEWAYS.items()} == {
         "goip": "goip",
         "dinstar": "dinstar",
+        "openvox": "openvox",
     }
 
 

@@ -37,6 +37,12 @@ PORT_BINARY_SENSORS: tuple[PortBinarySensorDescription, ...] = (
         is_on_fn=lambda port: port.online,
     ),
     PortBinarySensorDescription(
+        key="sms_ready",
+        translation_key="sms_ready",
+        field=PortField.SMS_READY,
+        is_on_fn=lambda port: port.sms_ready,
+    ),
+    PortBinarySensorDescription(
         key="data_attached",
         translation_key="data_attached",
         field=PortField.DATA_ATTACHED,

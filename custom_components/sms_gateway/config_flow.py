@@ -24,6 +24,7 @@ from homeassistant.helpers.network import NoURLAvailableError
 import voluptuous as vol
 
 from .const import (
+    CONF_CONFIGURE_PUSH,
     CONF_DEFAULT_PORT,
     CONF_DEFAULT_RECIPIENTS,
     CONF_LOCAL_ONLY,
@@ -89,13 +90,33 @@ def _schema(fields: tuple[ConfigField, ...], keep_secrets: bool = False) -> vol.
     return vol.Schema(schema)
 
 
+def _gateway(hass: HomeAssistant, data: Mapping[str, Any]) -> Gateway:
+    """A client for the gateway `data` describes."""
+    return GATEWAYS[data[CONF_VENDOR]](
+        async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True)), data
+    )
+
+
+async def _async_configure_push(
+    hass: HomeAssistant, data: Mapping[str, Any], url: str
+) -> dict[str, str]:
+    """Write the webhook into the gateway's push settings; the form's errors."""
+    gateway = _gateway(hass, data)
+    try:
+        await gateway.async_configure_push(url)
+    except GatewayError as err:
+        LOGGER.debug("Writing the push settings failed: %s", err)
+        return {"base": "push_setup_failed"}
+    finally:
+        await gateway.async_close()
+    return {}
+
+
 async def _async_probe(
     hass: HomeAssistant, data: Mapping[str, Any]
 ) -> tuple[Gateway, GatewayInfo | None, dict[str, str]]:
     """Connect with `data`; the gateway's identity or the form's errors."""
-    gateway = GATEWAYS[data[CONF_VENDOR]](
-        async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True)), data
-    )
+    gateway = _gateway(hass, data)
     try:
         return gateway, await gateway.async_get_info(), {}
     except GatewayAuthError:
@@ -166,6 +187,12 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Dinstar DWG/UC gateways."""
         return await self._async_step_vendor("dinstar", user_input)
 
+    async def async_step_openvox(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """OpenVox SWG/VS-GWP wireless gateways."""
+        return await self._async_step_vendor("openvox", user_input)
+
     async def _async_step_vendor(
         self, vendor: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -195,17 +222,27 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show where the gateway must push to, then create the entry."""
+        """Show where the gateway must push to (or write it there); create the entry."""
         gateway = GATEWAYS[self._data[CONF_VENDOR]]
-        if user_input is not None or Capability.PUSH not in gateway.capabilities:
+        if Capability.PUSH not in gateway.capabilities:
             return self.async_create_entry(title=self._title, data=self._data)
+        url = webhook_url(self.hass, self._data[CONF_WEBHOOK_ID], gateway.local_push)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input.get(CONF_CONFIGURE_PUSH):
+                errors = await _async_configure_push(self.hass, self._data, url)
+            if not errors:
+                return self.async_create_entry(title=self._title, data=self._data)
+        schema = (
+            vol.Schema({vol.Required(CONF_CONFIGURE_PUSH, default=True): bool})
+            if Capability.PUSH_SETUP in gateway.capabilities
+            else vol.Schema({})
+        )
         return self.async_show_form(
             step_id="webhook",
-            description_placeholders={
-                "webhook_url": webhook_url(
-                    self.hass, self._data[CONF_WEBHOOK_ID], gateway.local_push
-                )
-            },
+            data_schema=schema,
+            description_placeholders={"webhook_url": url},
+            errors=errors,
         )
 
     async def async_step_reauth(
@@ -282,10 +319,17 @@ class SmsGatewayOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """One form of options."""
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
         entry: SmsGatewayConfigEntry = self.config_entry
         gateway = GATEWAYS[entry.data[CONF_VENDOR]]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input.pop(CONF_CONFIGURE_PUSH, False):
+                url = webhook_url(
+                    self.hass, entry.data[CONF_WEBHOOK_ID], gateway.local_push
+                )
+                errors = await _async_configure_push(self.hass, entry.data, url)
+            if not errors:
+                return self.async_create_entry(data=user_input)
         schema: dict[vol.Marker, Any] = {
             vol.Required(CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL): vol.All(
                 selector.NumberSelector(
@@ -322,9 +366,14 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             schema[vol.Required(CONF_LOCAL_ONLY, default=gateway.local_push)] = (
                 selector.BooleanSelector()
             )
+        if Capability.PUSH_SETUP in gateway.capabilities:
+            schema[vol.Optional(CONF_CONFIGURE_PUSH, default=False)] = (
+                selector.BooleanSelector()
+            )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema(schema), entry.options
             ),
+            errors=errors,
         )

@@ -117,6 +117,7 @@ PORT_SENSORS: tuple[PortSensorDescription, ...] = (
     _count(PortField.REMAINING_DAILY_CALLS, enabled=False),
     _count(PortField.REMAINING_HOURLY_CALLS, enabled=False),
     _count(PortField.REMAINING_DAILY_CONNECTS, enabled=False),
+    _as_is(PortField.SIM_STATUS, entity_category=EntityCategory.DIAGNOSTIC),
     _diagnostic(PortField.NETWORK_TYPE),
     _diagnostic(PortField.NUMBER),
     _diagnostic(PortField.IMEI),

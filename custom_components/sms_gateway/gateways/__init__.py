@@ -5,9 +5,10 @@ from __future__ import annotations
 from .base import Gateway
 from .dinstar import DinstarGateway
 from .goip import GoipGateway
+from .openvox import OpenvoxGateway
 
 GATEWAYS: dict[str, type[Gateway]] = {
-    gateway.vendor: gateway for gateway in (GoipGateway, DinstarGateway)
+    gateway.vendor: gateway for gateway in (GoipGateway, DinstarGateway, OpenvoxGateway)
 }
 
 __all__ = ["GATEWAYS", "Gateway"]

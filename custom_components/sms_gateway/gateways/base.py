@@ -178,6 +178,10 @@ class Gateway(ABC):
         """Records of connected calls (`CALL_RECORDS`)."""
         raise GatewayError(f"{self.vendor} keeps no call records")
 
+    async def async_configure_push(self, url: str) -> None:
+        """Point the gateway's pushes at `url` (`PUSH_SETUP`)."""
+        raise GatewayError(f"{self.vendor} cannot be told where to push")
+
     async def async_stk_view(self, port: str) -> StkView:
         """What the SIM toolkit of `port` shows (`STK`)."""
         raise GatewayError(f"{self.vendor} has no SIM toolkit access")

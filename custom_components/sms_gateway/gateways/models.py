@@ -27,6 +27,7 @@ class Capability(StrEnum):
     STK = "stk"
     CALL_FORWARDING = "call_forwarding"
     CALL_RECORDS = "call_records"
+    PUSH_SETUP = "push_setup"
     PUSH = "push"
 
 
@@ -34,7 +35,9 @@ class PortField(StrEnum):
     """Fields of `PortStatus` that a vendor reports (named as the fields)."""
 
     ONLINE = "online"
+    SMS_READY = "sms_ready"
     REGISTRATION = "registration"
+    SIM_STATUS = "sim_status"
     SIGNAL = "signal"
     CALL_STATE = "call_state"
     NETWORK_TYPE = "network_type"
@@ -143,6 +146,10 @@ class PortStatus:
     remaining_daily_connects: int | None = None
     # Attached to the packet data (GPRS) network.
     data_attached: bool | None = None
+    # The gateway offers the port for sending SMS.
+    sms_ready: bool | None = None
+    # The gateway's own words for the SIM's state.
+    sim_status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

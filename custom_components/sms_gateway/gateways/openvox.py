@@ -1,0 +1,435 @@
+"""OpenVox SWG/VS-GWP wireless gateways, "SMS API (Post Method)".
+
+Form POSTs with a token in the `authorization` header; the token is got from
+`/auth/login` with md5(password-username) and lives 10 minutes past its last
+use, so an aged token is replaced and the call made again, once. Every answer
+carries `code` (200: done).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+import hashlib
+import re
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from .base import (
+    ConfigField,
+    FieldKind,
+    Gateway,
+    as_int,
+    as_local_time,
+    as_text,
+    loads_lenient,
+    unique_recipients,
+)
+from .errors import (
+    GatewayAuthError,
+    GatewayConnectionError,
+    GatewayPayloadError,
+    GatewayRejectedError,
+    RejectKind,
+)
+from .models import (
+    Capability,
+    DeliveryReport,
+    DeliveryStatus,
+    GatewayInfo,
+    GatewayStatus,
+    InboundItem,
+    IncomingSms,
+    PortField,
+    PortStatus,
+    RecipientResult,
+    Registration,
+    SendRequest,
+    SendResult,
+)
+
+# Codes and HTTP statuses with which the gateway refuses a token.
+TOKEN_REFUSED = {401, 403}
+PAGE_SIZE = 50
+MAX_PAGES = 10
+_STATUS = re.compile(r"\s*([A-Za-z_]+)\s*(?:\(\s*([^)]*)\s*\))?\s*$")
+# The document's spelling "DELIVERD" and the dictionary's are both read.
+OUTBOX_STATUS = {
+    "DELIVERD": DeliveryStatus.DELIVERED,
+    "DELIVERED": DeliveryStatus.DELIVERED,
+    "SENT": DeliveryStatus.SENT,
+    "FAILED": DeliveryStatus.FAILED,
+}
+
+# The query names the integration writes into the gateway's push settings.
+PUSH_PARAMS = {
+    "url_from_num": "phonenumber",
+    "url_to_num": "port",
+    "url_portname": "portname",
+    "url_message": "message",
+    "url_time": "time",
+    "url_imsi": "imsi",
+    "url_status": "status",
+}
+
+
+def md5_password(username: str, password: str) -> str:
+    """The login's password: md5 of `password-username`."""
+    return hashlib.md5(f"{password}-{username}".encode()).hexdigest()
+
+
+def reference(port_name: str | None, number: str, text: str) -> str:
+    """How outbox entries and pushes name a sent message: port, number, text."""
+    digest = hashlib.sha256(_clean(text).encode()).hexdigest()[:16]
+    return f"{port_name}|{number}|{digest}"
+
+
+def _clean(text: str) -> str:
+    """Texts as the modem hands them over carry stray byte order marks."""
+    return text.replace("\ufeff", "")
+
+
+class OpenvoxGateway(Gateway):
+    """An OpenVox wireless gateway with its GSM/LTE ports."""
+
+    vendor = "openvox"
+    capabilities = frozenset(
+        {
+            Capability.SEND,
+            Capability.STATUS,
+            Capability.PORTS,
+            Capability.PORT_ROUTING,
+            Capability.REPORT_POLL,
+            Capability.INBOX_POLL,
+            Capability.PUSH,
+            Capability.PUSH_SETUP,
+        }
+    )
+    port_fields = frozenset(
+        {
+            PortField.SMS_READY,
+            PortField.REGISTRATION,
+            PortField.SIM_STATUS,
+            PortField.IMSI,
+        }
+    )
+    registration_states = frozenset(
+        {Registration.REGISTERED, Registration.NOT_REGISTERED}
+    )
+    config_fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField("host"),
+        ConfigField("port", FieldKind.PORT, default=80),
+        ConfigField("username", default="admin"),
+        ConfigField("password", FieldKind.PASSWORD),
+        ConfigField("ssl", FieldKind.BOOL, default=False),
+        ConfigField("verify_ssl", FieldKind.BOOL, default=True),
+    )
+    push_methods = ("GET", "POST")
+    polls_delivery = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """No token yet; port names learned from the gateway."""
+        super().__init__(*args, **kwargs)
+        self._token: str | None = None
+        self._login_lock = asyncio.Lock()
+        self._port_names: dict[str, str] = {}
+
+    @property
+    def location(self) -> str:
+        """Host and port of the gateway's web interface."""
+        return f"{self._config['host']}:{self._config['port']}"
+
+    @property
+    def _base_url(self) -> str:
+        scheme = "https" if self._config.get("ssl") else "http"
+        return f"{scheme}://{self.location}"
+
+    async def _post(self, path: str, form: Any, token: str | None) -> tuple[int, Any]:
+        """POST a form; the answer's code and data (HTTP 401 counts as a code)."""
+        headers = {"authorization": token} if token else {}
+        response = await self._request(
+            "POST", f"{self._base_url}{path}", data=form, headers=headers
+        )
+        if response.status == 401:
+            return 401, None
+        if response.status != 200:
+            raise GatewayConnectionError(f"the gateway answered HTTP {response.status}")
+        answer = loads_lenient(response.body)
+        if not isinstance(answer, dict):
+            raise GatewayPayloadError(f"{path} did not answer an object")
+        code = as_int(answer.get("code"))
+        if code not in (200, *TOKEN_REFUSED):
+            raise GatewayRejectedError(
+                str(code),
+                as_text(answer.get("msg")),
+                RejectKind.INVALID_REQUEST
+                if code == 400
+                else RejectKind.GATEWAY_FAILURE,
+            )
+        return code or 0, answer.get("data")
+
+    async def _login(self, stale: str | None) -> str:
+        """A token: the one another call just got, or a new one."""
+        async with self._login_lock:
+            if self._token is not None and self._token != stale:
+                return self._token
+            username = self._config["username"]
+            code, data = await self._post(
+                "/auth/login",
+                {
+                    "username": username,
+                    "password": md5_password(username, self._config["password"]),
+                },
+                None,
+            )
+            token = (
+                as_text(data.get("access_token")) if isinstance(data, dict) else None
+            )
+            if code != 200 or token is None:
+                raise GatewayAuthError("the gateway refused the username or password")
+            self._token = token
+            return token
+
+    async def _call(self, path: str, form: Any = None) -> Any:
+        """A call with the token; an aged token is replaced and the call repeated."""
+        token = self._token or await self._login(None)
+        code, data = await self._post(path, form or {}, token)
+        if code in TOKEN_REFUSED:
+            token = await self._login(token)
+            code, data = await self._post(path, form or {}, token)
+            if code in TOKEN_REFUSED:
+                raise GatewayAuthError("the gateway refused a fresh token")
+        return data
+
+    async def async_close(self) -> None:
+        """`/auth/logout`, so the gateway forgets the token."""
+        if (token := self._token) is None:
+            return
+        self._token = None
+        try:
+            await self._post("/auth/logout", {"token": token}, token)
+        except (GatewayConnectionError, GatewayPayloadError, GatewayRejectedError):
+            return
+
+    async def async_get_info(self) -> GatewayInfo:
+        """The gateway tells no serial number; its ports prove the login."""
+        status = await self.async_get_status()
+        return GatewayInfo(
+            manufacturer="OpenVox",
+            model="SWG wireless gateway",
+            port_count=len(status.ports),
+        )
+
+    async def async_get_status(self) -> GatewayStatus:
+        """`get_valid_spans`, `chan_state` and `simstatus`, side by side."""
+        spans, channels, sims = await asyncio.gather(
+            self._call("/sms/get_valid_spans"),
+            self._call("/service/chan_state"),
+            self._call("/service/simstatus", {"port": 0}),
+        )
+        if not isinstance(spans, list):
+            raise GatewayPayloadError("get_valid_spans did not answer a list")
+        registered = (
+            channels.get("channel_status") if isinstance(channels, dict) else None
+        )
+        registered = registered if isinstance(registered, dict) else {}
+        sims = sims if isinstance(sims, dict) else {}
+        ports: dict[str, PortStatus] = {}
+        for span in spans:
+            if (
+                not isinstance(span, dict)
+                or (number := as_text(span.get("port"))) is None
+            ):
+                continue
+            name = as_text(span.get("port_name")) or number
+            sim = sims.get(number) if isinstance(sims.get(number), dict) else {}
+            state = as_text(registered.get(number))
+            ports[number] = PortStatus(
+                port_id=number,
+                name=name,
+                sms_ready=as_int(span.get("status")) == 1,
+                # chan_state: 0 registered, 1 not registered
+                registration=(
+                    Registration.UNKNOWN
+                    if state is None
+                    else Registration.REGISTERED
+                    if state == "0"
+                    else Registration.NOT_REGISTERED
+                ),
+                sim_status=as_text(sim.get("status")),
+                imsi=as_text(sim.get("imsi")),
+            )
+        self._port_names = {number: port.name for number, port in ports.items()}
+        return GatewayStatus(ports=ports)
+
+    async def async_send(self, request: SendRequest) -> SendResult:
+        """`/sms/send`, one number per request; the gateway's `id` is the message_id."""
+        numbers, merged = unique_recipients(request.recipients)
+        if not self._port_names:
+            await self.async_get_status()
+        spans = [request.port] if request.port else list(self._port_names)
+
+        async def send_one(chunk: list[str]) -> list[RecipientResult]:
+            [number] = chunk
+            form = [("spans[]", span) for span in spans] + [
+                ("dest_num", number),
+                ("msg", request.message),
+                ("mode", "0"),
+            ]
+            data = await self._call("/sms/send", form)
+            sent = data.get("send_list") if isinstance(data, dict) else None
+            sent = sent[0] if isinstance(sent, list) and sent else sent
+            if not isinstance(sent, dict) or not (
+                message_id := as_text(sent.get("id"))
+            ):
+                rejected = data.get("reject_list") if isinstance(data, dict) else None
+                raise GatewayRejectedError(
+                    "rejected",
+                    as_text(rejected) or "the gateway sent nothing",
+                    RejectKind.NO_PORT,
+                )
+            port_name = self._port_names.get(as_text(sent.get("port")) or "")
+            return [
+                RecipientResult(
+                    number,
+                    message_id,
+                    accepted=True,
+                    reference=reference(port_name, number, request.message),
+                )
+            ]
+
+        return await self._send_in_chunks(numbers, merged, send_one)
+
+    async def async_query_reports(
+        self,
+        message_ids: Iterable[str],
+        references: Mapping[str, str] | None = None,
+    ) -> list[InboundItem]:
+        """The outbox, newest first, read until every message asked for is found."""
+        wanted = {
+            ref: message_id
+            for message_id in message_ids
+            if (ref := (references or {}).get(message_id))
+        }
+        reports: list[InboundItem] = []
+        async for entry in self._pages("/smsoutbox/get", {}):
+            if (report := _outbox_report(entry)) and (
+                message_id := wanted.pop(report.reference or "", None)
+            ):
+                reports.append(
+                    DeliveryReport(
+                        message_id=message_id,
+                        status=report.status,
+                        recipient=report.recipient,
+                        port=report.port,
+                        error_code=report.error_code,
+                        timestamp=report.timestamp,
+                        reference=report.reference,
+                    )
+                )
+            if not wanted:
+                break
+        return reports
+
+    async def async_poll_incoming(
+        self, cursor: str | None
+    ) -> tuple[list[InboundItem], str | None]:
+        """`/smsinbox/get` (all, newest first) down to the SMS with id `cursor`."""
+        after = as_int(cursor) or 0
+        found: list[IncomingSms] = []
+        async for entry in self._pages("/smsinbox/get", {"flag": "all"}):
+            sms = _incoming(entry, id_key="id")
+            if (as_int(sms.message_id) or 0) <= after:
+                break
+            found.append(sms)
+        found.reverse()
+        newest = max((as_int(s.message_id) or 0 for s in found), default=after)
+        return list(found), str(newest) if newest else cursor
+
+    async def _pages(self, path: str, form: dict[str, Any]) -> Any:
+        """The `sms` entries of every page, in the gateway's order."""
+        for page in range(1, MAX_PAGES + 1):
+            data = await self._call(
+                path, {**form, "current_page": page, "current_counts": PAGE_SIZE}
+            )
+            entries = data.get("sms") if isinstance(data, dict) else None
+            if not isinstance(entries, list):
+                raise GatewayPayloadError(f"{path} answered no list of sms")
+            for entry in entries:
+                yield entry
+            if page >= (as_int(data.get("counts")) or 1) or not entries:
+                return
+
+    async def async_configure_push(self, url: str) -> None:
+        """Point the gateway's SMS pushes at `url` with the names we read."""
+        current = await self._call("/smsoutbox/get_config")
+        target = urlsplit(url)
+        settings = {
+            **(current if isinstance(current, dict) else {}),
+            "enable": 1,
+            "reports_enable": 1,
+            "results_enable": 1,
+            "url_http": target.scheme,
+            "url_host": target.hostname,
+            "url_port": target.port or (443 if target.scheme == "https" else 80),
+            "url_path": target.path.lstrip("/"),
+            **PUSH_PARAMS,
+            "url_user_defined": target.query,
+        }
+        await self._call("/smsoutbox/set_config", settings)
+
+    @classmethod
+    def parse_push(
+        cls,
+        method: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> list[InboundItem]:
+        """A received SMS or a send status, as the GET the push settings make."""
+        if method != "GET":
+            raise GatewayPayloadError(f"pushes are GETs, not {method}")
+        if as_text(query.get("status")):
+            report = _outbox_report(dict(query), port_key="portname")
+            if report is None:
+                raise GatewayPayloadError("a status push of no known status")
+            return [report]
+        return [_incoming(dict(query), id_key=None)]
+
+
+def _incoming(entry: Any, id_key: str | None) -> IncomingSms:
+    """An inbox entry, or a push, of a received SMS."""
+    if not isinstance(entry, dict):
+        raise GatewayPayloadError("an SMS is not an object")
+    sender, text = as_text(entry.get("phonenumber")), entry.get("message")
+    if sender is None or not isinstance(text, str):
+        raise GatewayPayloadError("an SMS without number or message")
+    return IncomingSms(
+        sender=sender,
+        text=_clean(text),
+        port=as_text(entry.get("port")),
+        timestamp=as_local_time(entry.get("time")),
+        message_id=as_text(entry.get(id_key)) if id_key else None,
+    )
+
+
+def _outbox_report(entry: Any, port_key: str = "port_name") -> DeliveryReport | None:
+    """An outbox entry (or a status push): `SENT`, `FAILED(27)`, `DELIVERD(0)`..."""
+    if not isinstance(entry, dict):
+        raise GatewayPayloadError("an outbox entry is not an object")
+    match = _STATUS.match(str(entry.get("status") or ""))
+    number, text = as_text(entry.get("phonenumber")), entry.get("message")
+    if not match or number is None or not isinstance(text, str):
+        return None
+    status = OUTBOX_STATUS.get(match.group(1).upper(), DeliveryStatus.PENDING)
+    code = as_text(match.group(2))
+    port_name = as_text(entry.get(port_key))
+    return DeliveryReport(
+        message_id=None,
+        status=status,
+        recipient=number,
+        port=port_name,
+        error_code=code if status is DeliveryStatus.FAILED else None,
+        timestamp=as_local_time(entry.get("time")),
+        reference=reference(port_name, number, text),
+    )
