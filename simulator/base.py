@@ -94,16 +94,20 @@ class Simulator(ABC):
         """POST `payload` as JSON to `url`; return the HTTP status (None: failed)."""
         if not url:
             return None
-        if self._client is None:
-            self._client = ClientSession(timeout=ClientTimeout(total=10))
         status: int | None = None
         try:
-            async with self._client.post(url, json=payload) as response:
+            async with self._session().post(url, json=payload) as response:
                 status = response.status
         except (ClientError, TimeoutError) as err:
             _LOGGER.warning("push to %s failed: %s", url, err)
         self.pushes.append((url, payload, status))
         return status
+
+    def _session(self) -> ClientSession:
+        """The client the simulator pushes with."""
+        if self._client is None:
+            self._client = ClientSession(timeout=ClientTimeout(total=10))
+        return self._client
 
     @web.middleware
     async def _fault_middleware(

@@ -23,6 +23,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.sms_gateway.const import CONF_VENDOR, DOMAIN
 from simulator.dinstar import SN, DinstarSimulator
 from simulator.goip import GoipSimulator
+from simulator.openvox import OpenvoxSimulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WEBHOOK_ID = "0123456789abcdef0123456789abcdef"
@@ -130,6 +131,15 @@ async def next_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None
     freezer.tick(timedelta(seconds=31))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.fixture
+async def openvox_sim(socket_enabled: None) -> AsyncIterator[OpenvoxSimulator]:
+    """A running OpenVox simulator with four ports."""
+    simulator = OpenvoxSimulator(username="admin", password=PASSWORD)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
 
 
 def goip_data(simulator: GoipSimulator, **changes: Any) -> dict[str, Any]:

@@ -406,3 +406,23 @@ async def test_delivery_is_polled_after_sent(
     dinstar_sim.requests.clear()
     await next_poll(hass, freezer)  # the outcome is known: nothing more is asked
     assert "/api/query_sms_result" not in dinstar_sim.requests
+
+
+async def test_an_empty_inbox_is_a_baseline_too(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The first SMS after an empty inbox fires: it is not taken for an old one."""
+    dinstar_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        dinstar_entry, options={"receive_mode": "poll"}
+    )
+    await hass.config_entries.async_setup(dinstar_entry.entry_id)
+    await hass.async_block_till_done()
+    received = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    await dinstar_sim.inject_incoming(1, "10086", "the very first")
+    await next_poll(hass, freezer)
+    assert [e.data["text"] for e in received] == ["the very first"]
+    await hass.config_entries.async_unload(dinstar_entry.entry_id)

@@ -112,13 +112,21 @@ async def _async_configure_push(
     return {}
 
 
+async def _async_identify(gateway: Gateway) -> GatewayInfo:
+    """Who the gateway is; a login the probe made is ended."""
+    try:
+        return await gateway.async_get_info()
+    finally:
+        await gateway.async_close()
+
+
 async def _async_probe(
     hass: HomeAssistant, data: Mapping[str, Any]
 ) -> tuple[Gateway, GatewayInfo | None, dict[str, str]]:
     """Connect with `data`; the gateway's identity or the form's errors."""
     gateway = _gateway(hass, data)
     try:
-        return gateway, await gateway.async_get_info(), {}
+        return gateway, await _async_identify(gateway), {}
     except GatewayAuthError:
         return gateway, None, {"base": "invalid_auth"}
     except GatewayTlsError:

@@ -145,7 +145,8 @@ class Inbound:
         the option is turned on.
         """
         baseline = self.inbox_cursor is None
-        self.inbox_cursor = cursor
+        # An empty inbox is a baseline too: everything after it is new.
+        self.inbox_cursor = cursor if cursor is not None else "0"
         self._store.async_delay_save(self._data, SAVE_DELAY)
         return 0 if baseline else self.process(items)
 

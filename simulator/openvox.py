@@ -1,0 +1,358 @@
+"""An OpenVox SWG wireless gateway speaking the "SMS API (Post Method)"."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+import hashlib
+import itertools
+import random
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlencode
+import uuid
+
+from aiohttp import ClientError, web
+
+from .base import Simulator, json_response
+
+TOKEN_IDLE = 600  # seconds a token lives past its last use
+PUBLIC = ("/auth/login",)
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class Span:
+    """One GSM/LTE module with its SIM."""
+
+    port: int
+    port_name: str
+    available: int = 1
+    registered: bool = True
+    imsi: str = ""
+    sim_status: str = "Registered (Home network)"
+
+
+@dataclass
+class OutboxSms:
+    """A sent SMS as the outbox lists it."""
+
+    id: str
+    port_name: str
+    phonenumber: str
+    message: str
+    time: str
+    status: str = "SENDING"
+
+
+class OpenvoxSimulator(Simulator):
+    """An SWG gateway: token login, ports, outbox, inbox, pushes, USSD."""
+
+    vendor = "openvox"
+
+    def __init__(
+        self, username: str = "admin", password: str = "admin", ports: int = 4
+    ) -> None:
+        """`ports` registered, available ports gsm-1, gsm-2, ..."""
+        super().__init__(username, password)
+        self.spans = {
+            n: Span(n, f"gsm-{n}", imsi=f"46000464214800{n}")
+            for n in range(1, ports + 1)
+        }
+        self.tokens: dict[str, float] = {}  # token -> when it was last used
+        self.clock_offset = 0.0  # tests move time forward with this
+        self.logins = 0
+        self.outbox: list[OutboxSms] = []
+        self.inbox: list[dict[str, Any]] = []
+        self.fail_numbers: dict[str, str] = {}
+        self.push_config: dict[str, Any] = {
+            "enable": 0,
+            "reports_enable": 0,
+            "results_enable": 0,
+            "url_http": "http",
+            "url_host": "",
+            "url_port": "80",
+            "url_path": "",
+            "url_from_num": "phone_number",
+            "url_to_num": "port",
+            "url_portname": "portname",
+            "url_message": "message",
+            "url_time": "time",
+            "url_imsi": "imsi",
+            "url_status": "status",
+            "url_user_defined": "",
+        }
+        self._inbox_ids = itertools.count(1)
+        routes = {
+            "/auth/login": self._login,
+            "/auth/logout": self._logout,
+            "/sms/get_valid_spans": self._valid_spans,
+            "/sms/send": self._send,
+            "/smsoutbox/get": self._outbox,
+            "/smsinbox/get": self._inbox,
+            "/smsoutbox/get_config": self._get_config,
+            "/smsoutbox/set_config": self._set_config,
+            "/service/chan_state": self._chan_state,
+            "/service/simstatus": self._simstatus,
+        }
+        for path, handler in routes.items():
+            self.app.router.add_post(path, self._with_token(path, handler))
+        self.app.router.add_post("/_control/incoming", self._control_incoming)
+        self.app.router.add_post("/_control/advance", self._control_advance)
+        self.app.router.add_post("/_control/span", self._control_span)
+        self.app.router.add_post("/_control/clock", self._control_clock)
+
+    def now(self) -> float:
+        """The gateway's clock (moved by tests, never slept for)."""
+        return time.monotonic() + self.clock_offset
+
+    # --- state changes ------------------------------------------------------
+
+    async def inject_incoming(
+        self, port: int, number: str, text: str
+    ) -> dict[str, Any]:
+        """A port receives an SMS: kept in the inbox, and pushed."""
+        span = self.spans[port]
+        sms = {
+            "port": str(port),
+            "id": next(self._inbox_ids),
+            "port_name": span.port_name,
+            "phonenumber": number,
+            "time": datetime.now().strftime("%Y/%m/%d %H:%M:%S"),
+            "message": f"\ufeff{text}",
+        }
+        self.inbox.append(sms)
+        if self.push_config["enable"]:
+            await self._push(
+                {
+                    "url_from_num": number,
+                    "url_to_num": str(port),
+                    "url_portname": span.port_name,
+                    "url_message": text,
+                    "url_time": str(sms["time"]),
+                    "url_imsi": span.imsi,
+                }
+            )
+        return sms
+
+    async def inject_sample_incoming(self, sender: str, text: str) -> None:
+        """Receive on a random port."""
+        await self.inject_incoming(random.choice(list(self.spans)), sender, text)
+
+    async def advance(self) -> int:
+        """SENDING -> SENT(0) or FAILED(code) -> DELIVERD(0); results and reports pushed."""
+        pushes = 0
+        for sms in self.outbox:
+            if sms.status == "SENDING":
+                code = self.fail_numbers.get(sms.phonenumber)
+                sms.status = f"FAILED({code})" if code else "SENT(0)"
+                kind = "results_enable"
+            elif sms.status.startswith("SENT"):
+                sms.status = "DELIVERD(0)"
+                kind = "reports_enable"
+            else:
+                continue
+            if self.push_config["enable"] and self.push_config[kind]:
+                pushes += await self._push(
+                    {
+                        "url_from_num": sms.phonenumber,
+                        "url_portname": sms.port_name,
+                        "url_message": sms.message,
+                        "url_time": sms.time,
+                        "url_status": sms.status,
+                    }
+                )
+        return pushes
+
+    def state(self) -> dict[str, Any]:
+        """Ports, outbox, inbox, push settings and tokens."""
+        return {
+            **super().state(),
+            "spans": [asdict(span) for span in self.spans.values()],
+            "outbox": [asdict(sms) for sms in self.outbox],
+            "inbox": self.inbox,
+            "push_config": self.push_config,
+            "tokens": len(self.tokens),
+            "logins": self.logins,
+        }
+
+    async def _push(self, values: dict[str, str]) -> int:
+        """A GET to the configured URL, named as the push settings say."""
+        config = self.push_config
+        query = {
+            str(config[key]): value for key, value in values.items() if config.get(key)
+        }
+        url = (
+            f"{config['url_http']}://{config['url_host']}:{config['url_port']}/"
+            f"{config['url_path']}?{urlencode(query)}"
+        )
+        if config["url_user_defined"]:
+            url += f"&{config['url_user_defined']}"
+        status: int | None = None
+        try:
+            async with self._session().get(url) as response:
+                status = response.status
+        except (ClientError, TimeoutError):
+            status = None
+        self.pushes.append((url, values, status))
+        return 1
+
+    # --- the vendor API --------------------------------------------------------
+
+    def _answer(
+        self, uri: str, data: Any, code: int = 200, msg: str = ""
+    ) -> web.Response:
+        return json_response({"uri": uri, "msg": msg, "code": code, "data": data})
+
+    def _with_token(self, path: str, handler: Any) -> Any:
+        async def check(request: web.Request) -> web.Response:
+            form = await request.post()
+            if path not in PUBLIC:
+                token = request.headers.get("authorization", "")
+                last = self.tokens.get(token)
+                if last is None or self.now() - last > TOKEN_IDLE:
+                    self.tokens.pop(token, None)
+                    return self._answer(path[1:], [], 401, "Token invalid or expired")
+                self.tokens[token] = self.now()
+            return await handler(request, form)  # type: ignore[no-any-return]
+
+        return check
+
+    async def _login(self, request: web.Request, form: Any) -> web.Response:
+        username = form.get("username", "")
+        expected = hashlib.md5(f"{self.password}-{self.username}".encode()).hexdigest()
+        if username != self.username or form.get("password") != expected:
+            return self._answer("auth/login", [], 401, "Username or password error")
+        self.logins += 1
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = self.now()
+        data = {
+            "access_token": token,
+            "expires_time": int(time.time() + TOKEN_IDLE),
+            "client": username,
+        }
+        return self._answer("auth/login", data)
+
+    async def _logout(self, request: web.Request, form: Any) -> web.Response:
+        self.tokens.pop(form.get("token", ""), None)
+        return self._answer("auth/logout", [], msg="Login out success!")
+
+    async def _valid_spans(self, request: web.Request, form: Any) -> web.Response:
+        data = [
+            {"port": s.port, "port_name": s.port_name, "status": s.available}
+            for s in self.spans.values()
+        ]
+        return self._answer("sms/get_valid_spans", data)
+
+    async def _chan_state(self, request: web.Request, form: Any) -> web.Response:
+        status = {str(n): "0" if s.registered else "1" for n, s in self.spans.items()}
+        idle = sum(s.registered for s in self.spans.values())
+        return self._answer(
+            "service/chan_state", {"idle_channels": idle, "channel_status": status}
+        )
+
+    async def _simstatus(self, request: web.Request, form: Any) -> web.Response:
+        wanted = int(form.get("port", 1))
+        data = {
+            str(n): {"imsi": s.imsi, "status": s.sim_status}
+            for n, s in self.spans.items()
+            if wanted in (0, n)
+        }
+        return self._answer("service/simstatus", data)
+
+    async def _send(self, request: web.Request, form: Any) -> web.Response:
+        spans = [int(p) for p in form.getall("spans[]", []) if p.isdigit()]
+        number, text = form.get("dest_num", ""), form.get("msg", "")
+        if not number or not text or not spans:
+            return self._answer("sms/send", [], 400, "Parameter error")
+        usable = [
+            self.spans[p]
+            for p in spans
+            if p in self.spans and self.spans[p].available and self.spans[p].registered
+        ]
+        if not usable:
+            return self._answer("sms/send", {"send_list": "", "reject_list": number})
+        span = random.choice(usable)
+        sms = OutboxSms(str(uuid.uuid4()), span.port_name, number, text, _now())
+        self.outbox.append(sms)
+        send_list = {
+            "type": "asyncsms",
+            "msg": text,
+            "num": number,
+            "flash": "0",
+            "id": sms.id,
+            "port": str(span.port),
+        }
+        return self._answer("sms/send", {"send_list": send_list, "reject_list": ""})
+
+    @staticmethod
+    def _page(form: Any, items: list[Any]) -> tuple[list[Any], dict[str, int]]:
+        page = max(1, int(form.get("current_page", 1)))
+        size = max(1, int(form.get("current_counts", 10)))
+        newest_first = list(reversed(items))
+        pages = max(1, -(-len(newest_first) // size))
+        chosen = newest_first[(page - 1) * size : page * size]
+        return chosen, {"current_page": page, "current_counts": size, "counts": pages}
+
+    async def _outbox(self, request: web.Request, form: Any) -> web.Response:
+        number = form.get("phone_number_filter")
+        items = [
+            {
+                "port_name": sms.port_name,
+                "phonenumber": sms.phonenumber,
+                "time": sms.time,
+                "status": sms.status,
+                "message": sms.message,
+            }
+            for sms in self.outbox
+            if not number or sms.phonenumber == number
+        ]
+        chosen, paging = self._page(form, items)
+        return self._answer("smsoutbox/get", {**paging, "sms": chosen})
+
+    async def _inbox(self, request: web.Request, form: Any) -> web.Response:
+        chosen, paging = self._page(form, self.inbox)
+        data = {**paging, "read": 0, "unread": len(self.inbox), "sms": chosen}
+        return self._answer("smsinbox/get", data)
+
+    async def _get_config(self, request: web.Request, form: Any) -> web.Response:
+        return self._answer("smsoutbox/get_config", self.push_config)
+
+    async def _set_config(self, request: web.Request, form: Any) -> web.Response:
+        for key in self.push_config:
+            if key in form:
+                value = form[key]
+                self.push_config[key] = int(value) if key.endswith("enable") else value
+        return self._answer("smsoutbox/set_config", [])
+
+    # --- control API -----------------------------------------------------------
+
+    async def _control_incoming(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            sms = await self.inject_incoming(
+                int(body["port"]), str(body["number"]), str(body["text"])
+            )
+        except KeyError as err:
+            return json_response({"error": f"missing {err}"}, status=400)
+        return json_response(sms)
+
+    async def _control_advance(self, request: web.Request) -> web.Response:
+        return json_response({"pushes": await self.advance()})
+
+    async def _control_span(self, request: web.Request) -> web.Response:
+        body = dict(await request.json())
+        span = self.spans.get(int(body.pop("port", 0)))
+        if span is None or not set(body) <= set(Span.__dataclass_fields__):
+            return json_response({"error": "no such port or field"}, status=400)
+        for key, value in body.items():
+            setattr(span, key, value)
+        return json_response(asdict(span))
+
+    async def _control_clock(self, request: web.Request) -> web.Response:
+        self.clock_offset += float((await request.json())["seconds"])
+        return json_response({"offset": self.clock_offset})

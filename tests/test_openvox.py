@@ -1,0 +1,233 @@
+"""OpenVox through the Home Assistant surface: flow, push set-up, entities, events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from unittest.mock import patch
+from urllib.parse import urlsplit
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.sms_gateway.const import (
+    CONF_VENDOR,
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_SMS_RECEIVED,
+)
+from simulator.openvox import OpenvoxSimulator
+
+from .conftest import PASSWORD, WEBHOOK_ID, next_poll
+
+
+def openvox_data(sim: OpenvoxSimulator) -> dict[str, Any]:
+    return {
+        CONF_VENDOR: "openvox",
+        "host": "127.0.0.1",
+        "port": sim.port,
+        "username": "admin",
+        "password": PASSWORD,
+        "ssl": False,
+        "verify_ssl": True,
+        "webhook_id": WEBHOOK_ID,
+    }
+
+
+@pytest.fixture
+async def openvox(
+    hass: HomeAssistant, openvox_sim: OpenvoxSimulator
+) -> AsyncIterator[MockConfigEntry]:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="SWG",
+        unique_id=f"127.0.0.1:{openvox_sim.port}",
+        data=openvox_data(openvox_sim),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    if entry.state.recoverable:
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def point_pushes_at(
+    sim: OpenvoxSimulator, client_factory: ClientSessionGenerator
+) -> None:
+    """What "point this gateway's pushes at Home Assistant" writes, with the
+    test server's address."""
+    client = await client_factory()
+    url = urlsplit(str(client.make_url(f"/api/webhook/{WEBHOOK_ID}")))
+    sim.push_config.update(
+        enable=1,
+        reports_enable=1,
+        results_enable=1,
+        url_host=url.hostname,
+        url_port=str(url.port),
+        url_path=url.path.lstrip("/"),
+        url_from_num="phonenumber",
+        url_to_num="port",
+        url_portname="portname",
+        url_message="message",
+        url_time="time",
+        url_imsi="imsi",
+        url_status="status",
+    )
+
+
+async def test_config_flow_writes_the_push_settings(
+    hass: HomeAssistant, openvox_sim: OpenvoxSimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "openvox"}
+    )
+    assert list(result["data_schema"].schema) == [
+        "host",
+        "port",
+        "username",
+        "password",
+        "ssl",
+        "verify_ssl",
+    ]
+    form = {
+        "host": "127.0.0.1",
+        "port": openvox_sim.port,
+        "username": "admin",
+        "password": PASSWORD,
+    }
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    assert result["step_id"] == "webhook"
+    assert list(result["data_schema"].schema) == ["configure_push"]
+    openvox_sim.fault = "http500"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"configure_push": True}
+    )
+    assert result["errors"] == {"base": "push_setup_failed"}
+    openvox_sim.fault = None
+    with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"configure_push": True}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "SWG wireless gateway"
+    config = openvox_sim.push_config
+    assert config["enable"] == 1
+    assert config["url_path"] == f"api/webhook/{result['data']['webhook_id']}"
+    assert config["url_from_num"] == "phonenumber"
+    assert openvox_sim.tokens == {}  # the flow's logins were logged out
+
+
+async def test_entities(
+    hass: HomeAssistant, openvox_sim: OpenvoxSimulator, openvox: MockConfigEntry
+) -> None:
+    assert hass.states.get("binary_sensor.swg_gsm_1_ready_for_sms").state == "on"
+    assert hass.states.get("sensor.swg_gsm_1_registration").state == "registered"
+    assert (
+        hass.states.get("sensor.swg_gsm_1_sim_status").state
+        == "Registered (Home network)"
+    )
+
+
+async def test_pushes_become_events(
+    hass: HomeAssistant,
+    openvox_sim: OpenvoxSimulator,
+    openvox: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """GET pushes: a received SMS, and the states of a sent one by its id."""
+    await point_pushes_at(openvox_sim, hass_client_no_auth)
+    received = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    await openvox_sim.inject_incoming(2, "10086", "余额 3.20")
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": "13600000000", "message": "hi", "port": "3"},
+        blocking=True,
+        return_response=True,
+    )
+    message_id = response["messages"][0]["message_id"]  # type: ignore[index]
+    await openvox_sim.advance()
+    await openvox_sim.advance()
+    await hass.async_block_till_done()
+    assert [(e.data["sender"], e.data["text"], e.data["port"]) for e in received] == [
+        ("10086", "余额 3.20", "2")
+    ]
+    assert [
+        (e.data["message_id"], e.data["status"], e.data["port"]) for e in reports
+    ] == [
+        (message_id, "sent", "gsm-3"),
+        (message_id, "delivered", "gsm-3"),
+    ]
+    assert {status for *_, status in openvox_sim.pushes} == {200}
+
+
+async def test_reports_and_inbox_by_polling(
+    hass: HomeAssistant,
+    openvox_sim: OpenvoxSimulator,
+    openvox: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config_entries.async_update_entry(openvox, options={"receive_mode": "poll"})
+    await hass.async_block_till_done()
+    received = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": "13600000000", "message": "hi"},
+        blocking=True,
+        return_response=True,
+    )
+    message_id = response["messages"][0]["message_id"]  # type: ignore[index]
+    await next_poll(hass, freezer)  # the inbox baseline
+    await openvox_sim.inject_incoming(1, "10086", "new")
+    await openvox_sim.advance()
+    await next_poll(hass, freezer)
+    await openvox_sim.advance()
+    await next_poll(hass, freezer)
+    assert [e.data["text"] for e in received] == ["new"]
+    assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
+        (message_id, "sent"),
+        (message_id, "delivered"),
+    ]
+
+
+async def test_options_write_the_push_settings_again(
+    hass: HomeAssistant, openvox_sim: OpenvoxSimulator, openvox: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(openvox.entry_id)
+    assert "configure_push" in result["data_schema"].schema
+    openvox_sim.fault = "http500"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"poll_interval": 30, "configure_push": True}
+    )
+    assert result["errors"] == {"base": "push_setup_failed"}
+    openvox_sim.fault = None
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"poll_interval": 30, "configure_push": True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "configure_push" not in openvox.options
+    assert openvox_sim.push_config["url_path"] == f"api/webhook/{WEBHOOK_ID}"
+    await hass.async_block_till_done()
+
+
+async def test_unload_logs_out(
+    hass: HomeAssistant, openvox_sim: OpenvoxSimulator, openvox: MockConfigEntry
+) -> None:
+    assert len(openvox_sim.tokens) == 1
+    await hass.config_entries.async_unload(openvox.entry_id)
+    assert openvox_sim.tokens == {}
