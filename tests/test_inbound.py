@@ -122,11 +122,24 @@ async def test_reports_are_matched_to_what_was_sent(hass: HomeAssistant) -> None
     assert inbound.pending_message_ids() == []
 
 
-async def test_sms_with_a_vendor_id_are_deduplicated_by_it(hass: HomeAssistant) -> None:
-    inbound = Inbound(hass, "entry", "goip")
+async def test_an_sms_is_known_by_what_it_is_not_by_its_id(hass: HomeAssistant) -> None:
+    """Pushed without id and polled with one, or after the gateway's ids restart."""
+    inbound = Inbound(hass, "entry", "openvox")
     await inbound.async_load()
-    assert inbound.process([IncomingSms("1", "a", message_id="42")]) == 1
-    assert inbound.process([IncomingSms("1", "b", message_id="42")]) == 0
+    when = datetime(2026, 1, 2, 3, 4, 5)
+    assert inbound.process([IncomingSms("1", "a", port="2", timestamp=when)]) == 1
+    assert (
+        inbound.process(
+            [IncomingSms("1", "a", port="2", timestamp=when, message_id="42")]
+        )
+        == 0
+    )
+    assert (
+        inbound.process(
+            [IncomingSms("1", "b", port="2", timestamp=when, message_id="42")]
+        )
+        == 1
+    )
 
 
 async def test_stores_of_two_entries_are_apart(

@@ -231,3 +231,21 @@ async def test_unload_logs_out(
     assert len(openvox_sim.tokens) == 1
     await hass.config_entries.async_unload(openvox.entry_id)
     assert openvox_sim.tokens == {}
+
+
+async def test_an_sms_pushed_and_polled_fires_once(
+    hass: HomeAssistant,
+    openvox_sim: OpenvoxSimulator,
+    openvox: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config_entries.async_update_entry(openvox, options={"receive_mode": "both"})
+    await hass.async_block_till_done()
+    await point_pushes_at(openvox_sim, hass_client_no_auth)
+    received = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    await next_poll(hass, freezer)  # the inbox baseline
+    await openvox_sim.inject_incoming(1, "10086", "once")
+    await hass.async_block_till_done()
+    await next_poll(hass, freezer)  # the inbox has it too, with its id
+    assert [e.data["text"] for e in received] == ["once"]

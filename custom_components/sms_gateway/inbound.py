@@ -338,13 +338,15 @@ class Inbound:
 
 
 def _dedupe_key(item: IncomingSms | DeliveryReport) -> str:
+    """A report: its message and state. An SMS: what it is, not how it came.
+
+    A pushed SMS may carry no id where the polled one does (OpenVox), and a
+    vendor's ids start again when its database is reset: port, sender, time
+    and text are the same whichever way the SMS came.
+    """
     if isinstance(item, DeliveryReport):
         subject = item.message_id or f"ref:{item.reference}"
         return f"report:{subject}:{item.status.value}"
-    if item.message_id:
-        # A vendor's id may start again when its database is reset.
-        stamp = item.timestamp.isoformat() if item.timestamp else ""
-        return f"sms:{item.message_id}@{stamp}"
     digest = hashlib.sha256(
         "\x1f".join(
             (
