@@ -86,6 +86,12 @@ class OpenvoxSimulator(Simulator):
             "url_status": "status",
             "url_user_defined": "",
         }
+        # USSD: the USSD page's account, answer format, push URL, replies due
+        self.ussd_username, self.ussd_password = "ussduser", "ussdpwd"
+        self.ussd_format = "json"  # or "string"
+        self.ussd_push_url: str | None = None
+        self.ussd_replies: dict[str, str] = {}
+        self.ussd_pending: list[tuple[int, str, str]] = []  # port, code, id
         self._inbox_ids = itertools.count(1)
         routes = {
             "/auth/login": self._login,
@@ -101,6 +107,7 @@ class OpenvoxSimulator(Simulator):
         }
         for path, handler in routes.items():
             self.app.router.add_post(path, self._with_token(path, handler))
+        self.app.router.add_post("/service/sendussd", self._sendussd)
         self.app.router.add_post("/_control/incoming", self._control_incoming)
         self.app.router.add_post("/_control/advance", self._control_advance)
         self.app.router.add_post("/_control/span", self._control_span)
@@ -146,6 +153,9 @@ class OpenvoxSimulator(Simulator):
     async def advance(self) -> int:
         """SENDING -> SENT(0) or FAILED(code) -> DELIVERD(0); results and reports pushed."""
         pushes = 0
+        for port, ussd_code, session_id in self.ussd_pending:
+            pushes += await self._push_ussd(port, ussd_code, session_id)
+        self.ussd_pending.clear()
         for sms in self.outbox:
             if sms.status == "SENDING":
                 code = self.fail_numbers.get(sms.phonenumber)
@@ -180,6 +190,20 @@ class OpenvoxSimulator(Simulator):
             "logins": self.logins,
         }
 
+    async def _push_ussd(self, port: int, code: str, session_id: str) -> int:
+        """The USSD-to-HTTP push: a GET with the USSD page's parameter names."""
+        if not self.ussd_push_url:
+            return 0
+        query = {
+            "port": str(port),
+            "message": self.ussd_replies.get(code, f"Balance 12.50 ({code})"),
+            "time": _now(),
+            "status": "0",
+            "code": "0",
+            "id": session_id,
+        }
+        return await self._get(f"{self.ussd_push_url}?{urlencode(query)}", query)
+
     async def _push(self, values: dict[str, str]) -> int:
         """A GET to the configured URL, named as the push settings say."""
         config = self.push_config
@@ -192,6 +216,9 @@ class OpenvoxSimulator(Simulator):
         )
         if config["url_user_defined"]:
             url += f"&{config['url_user_defined']}"
+        return await self._get(url, values)
+
+    async def _get(self, url: str, values: dict[str, str]) -> int:
         status: int | None = None
         try:
             async with self._session().get(url) as response:
@@ -288,6 +315,39 @@ class OpenvoxSimulator(Simulator):
             "port": str(span.port),
         }
         return self._answer("sms/send", {"send_list": send_list, "reject_list": ""})
+
+    async def _sendussd(self, request: web.Request) -> web.Response:
+        """No token: the USSD page's own account."""
+        form = await request.post()
+        self.requests.append(request.path)
+        if (form.get("username"), form.get("password")) != (
+            self.ussd_username,
+            self.ussd_password,
+        ):
+            return self._answer("service/sendussd", [], 401, "Authentication failed")
+        code, session_id = str(form.get("message", "")), str(form.get("id", ""))
+        report = {}
+        for port in [
+            int(p) for p in str(form.get("port", "")).split(",") if p.strip().isdigit()
+        ]:
+            span = self.spans.get(port)
+            result = "sent" if span and span.registered else "not ready"
+            if result == "sent":
+                self.ussd_pending.append((port, code, session_id))
+            report[str(port)] = {
+                "port": str(port),
+                "time": _now(),
+                "id": session_id,
+                "result": result,
+            }
+        if self.ussd_format == "json":
+            return self._answer("service/sendussd", {"message": code, "report": report})
+        text = f"message: {code}\n" + "".join(
+            f"--record {p} start--port: {r['port']}\ntime: {r['time']}\nid: {r['id']}\n"
+            f"result: {r['result']}\n--record {p} end--"
+            for p, r in report.items()
+        )
+        return self._answer("service/sendussd", text)
 
     @staticmethod
     def _page(form: Any, items: list[Any]) -> tuple[list[Any], dict[str, int]]:

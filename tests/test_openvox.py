@@ -100,6 +100,8 @@ async def test_config_flow_writes_the_push_settings(
         "password",
         "ssl",
         "verify_ssl",
+        "ussd_username",
+        "ussd_password",
     ]
     form = {
         "host": "127.0.0.1",
@@ -249,3 +251,65 @@ async def test_an_sms_pushed_and_polled_fires_once(
     await hass.async_block_till_done()
     await next_poll(hass, freezer)  # the inbox has it too, with its id
     assert [e.data["text"] for e in received] == ["once"]
+
+
+async def test_send_ussd_waits_for_the_reply_with_its_id(
+    hass: HomeAssistant,
+    openvox_sim: OpenvoxSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """The reply comes as the USSD page's GET push; only its own id ends the wait."""
+    import asyncio
+
+    from .test_ussd import until
+
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="SWG",
+        data={
+            **openvox_data(openvox_sim),
+            "ussd_username": "ussduser",
+            "ussd_password": "ussdpwd",
+        },
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_client_no_auth()
+    openvox_sim.ussd_push_url = str(client.make_url(f"/api/webhook/{WEBHOOK_ID}"))
+    call = asyncio.ensure_future(
+        hass.services.async_call(
+            DOMAIN,
+            "send_ussd",
+            {"port": "1", "code": "*#301"},
+            blocking=True,
+            return_response=True,
+        )
+    )
+    await until(lambda: "1" in entry.runtime_data.inbound.ussd_open)
+    [(port, code, session_id)] = openvox_sim.ussd_pending
+    # A reply to another session (an older id) does not end this one.
+    openvox_sim.ussd_pending[0] = (port, code, "not-this-one")
+    await openvox_sim.advance()
+    await hass.async_block_till_done()
+    assert not call.done()
+    openvox_sim.ussd_pending.append((port, code, session_id))
+    await openvox_sim.advance()
+    assert await call == {"port": "1", "reply": "Balance 12.50 (*#301)"}
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_send_ussd_without_the_ussd_account(
+    hass: HomeAssistant, openvox_sim: OpenvoxSimulator, openvox: MockConfigEntry
+) -> None:
+    from homeassistant.exceptions import ServiceValidationError
+
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "send_ussd",
+            {"port": "1", "code": "*#301"},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "rejected_not_configured"

@@ -325,3 +325,81 @@ def test_parse_pushes() -> None:
         OpenvoxGateway.parse_push(
             "POST", {}, {}, urlencode({"phonenumber": "1"}).encode()
         )
+
+
+@pytest.mark.parametrize("answer_format", ["json", "string"])
+async def test_ussd_in_both_answer_formats(
+    session: aiohttp.ClientSession, openvox_sim: OpenvoxSimulator, answer_format: str
+) -> None:
+    """The document's JSON and plain-text answers of sendussd are both read."""
+    openvox_sim.ussd_format = answer_format
+    gateway = client(
+        session, openvox_sim, ussd_username="ussduser", ussd_password="ussdpwd"
+    )
+    session_id = await gateway.async_send_ussd("3", "*#301")
+    assert openvox_sim.ussd_pending == [(3, "*#301", session_id)]
+    assert await gateway.async_poll_ussd("3") is None  # only pushed
+    await gateway.async_cancel_ussd("3")  # nothing to tell the gateway
+    openvox_sim.spans[4].registered = False
+    with pytest.raises(GatewayRejectedError) as err:
+        await gateway.async_send_ussd("4", "*#301")
+    assert (err.value.code, err.value.kind) == ("not ready", RejectKind.NOT_REGISTERED)
+
+
+async def test_ussd_needs_the_ussd_pages_account(
+    session: aiohttp.ClientSession, openvox_sim: OpenvoxSimulator
+) -> None:
+    with pytest.raises(GatewayRejectedError) as err:
+        await client(session, openvox_sim).async_send_ussd("1", "*#301")
+    assert err.value.kind is RejectKind.NOT_CONFIGURED
+    wrong = client(session, openvox_sim, ussd_username="ussduser", ussd_password="x")
+    with pytest.raises(GatewayRejectedError) as err:
+        await wrong.async_send_ussd("1", "*#301")
+    assert err.value.kind is RejectKind.NOT_CONFIGURED
+
+
+def test_the_documents_ussd_answers() -> None:
+    from custom_components.sms_gateway.gateways.openvox import _ussd_result
+
+    as_json = {
+        "message": "*#301",
+        "report": {
+            "3": {
+                "port": "3",
+                "time": "2024-12-05 07:12:58",
+                "id": "1",
+                "result": "not ready",
+            }
+        },
+    }
+    as_text = (
+        "message: *#301\n--record 3 start--port: 3\ntime: 2024-12-05 07:12:26\nid: 1\n"
+        "result: not ready\n--record 3 end----record 4 start--port: 4\ntime: 2024-12-05 "
+        "07:12:26\nid: 1\nresult: sent\n--record 4 end--"
+    )
+    assert _ussd_result(as_json, "3") == "not ready"
+    assert (_ussd_result(as_text, "3"), _ussd_result(as_text, "4")) == (
+        "not ready",
+        "sent",
+    )
+    assert _ussd_result(as_json, "9") is None
+    assert _ussd_result(None, "3") is None  # the "null" answer format
+
+
+def test_ussd_push() -> None:
+    [reply] = OpenvoxGateway.parse_push(
+        "GET",
+        {
+            "port": "3",
+            "message": "Balance 5",
+            "time": "2024-12-05 07:12:58",
+            "status": "0",
+            "code": "0",
+            "id": "7",
+        },
+        {},
+        b"",
+    )
+    assert (reply.port, reply.text, reply.session_id) == ("3", "Balance 5", "7")
+    with pytest.raises(GatewayPayloadError):
+        OpenvoxGateway.parse_push("GET", {"port": "3", "id": "7"}, {}, b"")

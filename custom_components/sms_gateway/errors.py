@@ -28,6 +28,7 @@ INPUT_REFUSALS = {
     RejectKind.TOO_LARGE,
     RejectKind.NO_PROVIDER,
     RejectKind.TASK_NOT_FOUND,
+    RejectKind.NOT_CONFIGURED,
 }
 
 

@@ -103,8 +103,9 @@ class Inbound:
         self.inbox_cursor: str | None = None
         # USSD: the session number of each port, and who waits for its reply
         self._ussd_sessions: dict[str | None, int] = {}
-        self._ussd_seen: set[tuple[str | None, int, str]] = set()
+        self._ussd_seen: set[tuple[str | None, int, str | None, str]] = set()
         self._ussd_waiters: dict[str, asyncio.Future[UssdReply | None]] = {}
+        self._ussd_session_ids: dict[str, str] = {}
         # ports whose code the gateway accepted, with their reply still due
         self.ussd_open: set[str] = set()
         # called when a port or the gateway changed (the entities refresh)
@@ -243,19 +244,34 @@ class Inbound:
         self._ussd_waiters[port] = future
         return future
 
+    def ussd_sent(self, port: str, session_id: str | None) -> None:
+        """The gateway took the code; its reply may name the session."""
+        self.ussd_open.add(port)
+        if session_id is not None:
+            self._ussd_session_ids[port] = session_id
+
     def end_ussd(self, port: str) -> None:
         """Close the session of `port`; a waiter still waiting gets None."""
         self.ussd_open.discard(port)
+        self._ussd_session_ids.pop(port, None)
         if (future := self._ussd_waiters.pop(port, None)) and not future.done():
             future.set_result(None)
 
     def _ussd_reply(self, reply: UssdReply) -> int:
         """Fire a reply once per session (push and poll may both bring it)."""
-        key = (reply.port, self._ussd_sessions.get(reply.port, 0), reply.text)
+        key = (
+            reply.port,
+            self._ussd_sessions.get(reply.port, 0),
+            reply.session_id,
+            reply.text,
+        )
         if key in self._ussd_seen:
             return 0
         self._ussd_seen.add(key)
-        if (future := self._ussd_waiters.get(reply.port or "")) and not future.done():
+        port = reply.port or ""
+        expected = self._ussd_session_ids.get(port)
+        matches = reply.session_id is None or expected in (None, reply.session_id)
+        if matches and (future := self._ussd_waiters.get(port)) and not future.done():
             future.set_result(reply)
         self._fire(
             EVENT_USSD_REPLY,

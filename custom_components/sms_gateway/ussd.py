@@ -42,8 +42,7 @@ async def async_send_ussd(
     future = inbound.expect_ussd(port)
     try:
         with translate_errors(HomeAssistantError, reauth=(hass, entry)):
-            await gateway.async_send_ussd(port, code)
-            inbound.ussd_open.add(port)
+            inbound.ussd_sent(port, await gateway.async_send_ussd(port, code))
             async with asyncio.timeout(wait):
                 while not future.done():
                     await asyncio.wait([future], timeout=USSD_POLL_EVERY)

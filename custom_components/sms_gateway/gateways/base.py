@@ -197,8 +197,11 @@ class Gateway(ABC):
         """Choose an item, enter text, or ok/cancel/home; the next view (`STK`)."""
         raise GatewayError(f"{self.vendor} has no SIM toolkit access")
 
-    async def async_send_ussd(self, port: str, code: str) -> None:
-        """Start a USSD session on `port`; the reply comes later (`USSD`)."""
+    async def async_send_ussd(self, port: str, code: str) -> str | None:
+        """Start a USSD session on `port`; the reply comes later (`USSD`).
+
+        Returns the session's id where the vendor's reply will carry it.
+        """
         raise GatewayError(f"{self.vendor} cannot send USSD")
 
     async def async_poll_ussd(self, port: str) -> InboundItem | None:

@@ -530,13 +530,14 @@ class DinstarGateway(Gateway):
         )
         return as_int(answer.get("frame_id"))
 
-    async def async_send_ussd(self, port: str, code: str) -> None:
+    async def async_send_ussd(self, port: str, code: str) -> str | None:
         """`send_ussd`: the envelope accepts (202); the port's status decides."""
         if len(code.encode()) > MAX_USSD_BYTES:
             raise GatewayRejectedError(
                 "400", "a USSD code is at most 60 bytes", RejectKind.INVALID_REQUEST
             )
         await self._ussd(port, "send", code)
+        return None
 
     async def async_cancel_ussd(self, port: str) -> None:
         """`send_ussd` with `command: cancel`."""

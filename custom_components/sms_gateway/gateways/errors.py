@@ -16,6 +16,7 @@ class RejectKind(StrEnum):
     NO_PROVIDER = "no_provider"
     TASK_NOT_FOUND = "task_not_found"
     GATEWAY_FAILURE = "gateway_failure"
+    NOT_CONFIGURED = "not_configured"
 
 
 class GatewayError(Exception):

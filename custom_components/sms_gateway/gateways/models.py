@@ -291,6 +291,8 @@ class UssdReply:
     port: str | None
     text: str
     timestamp: datetime | None = None
+    # The id the session was started with, where the vendor echoes one.
+    session_id: str | None = None
 
 
 class StkInput(StrEnum):

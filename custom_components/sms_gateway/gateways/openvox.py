@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 import hashlib
+import itertools
 import re
+import time
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -46,7 +48,16 @@ from .models import (
     Registration,
     SendRequest,
     SendResult,
+    UssdReply,
 )
+
+USSD_TIMEOUT = 30  # what the gateway waits for the network, seconds
+USSD_RESULTS = {
+    "not ready": RejectKind.NOT_REGISTERED,
+    "not select": RejectKind.INVALID_REQUEST,
+}
+_USSD_RECORD = re.compile(r"--record (\S+) start--(.*?)--record \1 end--", re.S)
+_USSD_FIELD = re.compile(r"^\s*(\w+):\s*(.*?)\s*$", re.M)
 
 # Codes and HTTP statuses with which the gateway refuses a token.
 TOKEN_REFUSED = {401, 403}
@@ -103,6 +114,7 @@ class OpenvoxGateway(Gateway):
             Capability.INBOX_POLL,
             Capability.PUSH,
             Capability.PUSH_SETUP,
+            Capability.USSD,
         }
     )
     port_fields = frozenset(
@@ -123,6 +135,9 @@ class OpenvoxGateway(Gateway):
         ConfigField("password", FieldKind.PASSWORD),
         ConfigField("ssl", FieldKind.BOOL, default=False),
         ConfigField("verify_ssl", FieldKind.BOOL, default=True),
+        # The account of the gateway's USSD page (WEB -> SMS -> USSD), if any.
+        ConfigField("ussd_username", required=False),
+        ConfigField("ussd_password", FieldKind.PASSWORD, required=False),
     )
     push_methods = ("GET", "POST")
     polls_delivery = True
@@ -133,6 +148,7 @@ class OpenvoxGateway(Gateway):
         self._token: str | None = None
         self._login_lock = asyncio.Lock()
         self._port_names: dict[str, str] = {}
+        self._ussd_ids = itertools.count(int(time.time()) % 100_000 * 100)
 
     @property
     def location(self) -> str:
@@ -360,6 +376,49 @@ class OpenvoxGateway(Gateway):
             if page >= (as_int(data.get("counts")) or 1) or not entries:
                 return
 
+    async def async_send_ussd(self, port: str, code: str) -> str | None:
+        """`/service/sendussd` with the USSD page's account; the id names the reply."""
+        username = self._config.get("ussd_username")
+        password = self._config.get("ussd_password")
+        if not username or not password:
+            raise GatewayRejectedError(
+                "ussd",
+                "the account of the gateway's USSD page is not set",
+                RejectKind.NOT_CONFIGURED,
+            )
+        session_id = str(next(self._ussd_ids))
+        answer_code, data = await self._post(
+            "/service/sendussd",
+            {
+                "username": username,
+                "password": password,
+                "message": code,
+                "port": port,
+                "timeout": USSD_TIMEOUT,
+                "id": session_id,
+            },
+            None,
+        )
+        if answer_code in TOKEN_REFUSED:
+            raise GatewayRejectedError(
+                str(answer_code),
+                "the USSD page's account was refused",
+                RejectKind.NOT_CONFIGURED,
+            )
+        result = _ussd_result(data, port)
+        if result is not None and result != "sent":
+            raise GatewayRejectedError(
+                result, result, USSD_RESULTS.get(result, RejectKind.GATEWAY_FAILURE)
+            )
+        return session_id
+
+    async def async_poll_ussd(self, port: str) -> InboundItem | None:
+        """Replies are only pushed: there is nothing to ask."""
+        return None
+
+    async def async_cancel_ussd(self, port: str) -> None:
+        """The API has no cancel: the session ends here only."""
+
     async def async_configure_push(self, url: str) -> None:
         """Point the gateway's SMS pushes at `url` with the names we read."""
         current = await self._call("/smsoutbox/get_config")
@@ -389,12 +448,39 @@ class OpenvoxGateway(Gateway):
         """A received SMS or a send status, as the GET the push settings make."""
         if method != "GET":
             raise GatewayPayloadError(f"pushes are GETs, not {method}")
+        if "phonenumber" not in query and ("id" in query or "code" in query):
+            return [_ussd_push(dict(query))]
         if as_text(query.get("status")):
             report = _outbox_report(dict(query), port_key="portname")
             if report is None:
                 raise GatewayPayloadError("a status push of no known status")
             return [report]
         return [_incoming(dict(query), id_key=None)]
+
+
+def _ussd_result(data: Any, port: str) -> str | None:
+    """The send result of `port` in either answer format (JSON or text)."""
+    if isinstance(data, dict) and isinstance(report := data.get("report"), dict):
+        entry = report.get(port)
+        return as_text(entry.get("result")) if isinstance(entry, dict) else None
+    if isinstance(data, str):
+        for record, body in _USSD_RECORD.findall(data):
+            if record == port:
+                return dict(_USSD_FIELD.findall(body)).get("result")
+    return None
+
+
+def _ussd_push(query: Mapping[str, str]) -> UssdReply:
+    """The USSD-to-HTTP push, named as the README tells to set it up."""
+    text = query.get("message")
+    if text is None:
+        raise GatewayPayloadError("a USSD push without message")
+    return UssdReply(
+        port=as_text(query.get("port")),
+        text=_clean(text),
+        timestamp=as_local_time(query.get("time")),
+        session_id=as_text(query.get("id")),
+    )
 
 
 def _incoming(entry: Any, id_key: str | None) -> IncomingSms:
