@@ -325,3 +325,27 @@ async def test_dinstar_control_api(
         url,
         1,
     )
+
+
+async def test_openvox_control_api(
+    http: aiohttp.ClientSession, openvox_sim: Any
+) -> None:
+    base = openvox_sim.url
+
+    async def control(path: str, body: Any) -> tuple[int, Any]:
+        async with http.post(f"{base}/_control/{path}", json=body) as response:
+            return response.status, await response.json()
+
+    assert (await control("incoming", {"port": 1, "number": "10086", "text": "hi"}))[1][
+        "id"
+    ] == 1
+    assert (await control("incoming", {"port": 1}))[0] == 400
+    assert (await control("span", {"port": 2, "registered": False}))[1][
+        "registered"
+    ] is False
+    assert (await control("span", {"port": 9}))[0] == 400
+    assert (await control("clock", {"seconds": 601}))[1] == {"offset": 601.0}
+    assert (await control("advance", {}))[1] == {"pushes": 0}
+    async with http.get(f"{base}/_control/state") as response:
+        state = await response.json()
+    assert (len(state["inbox"]), state["spans"][1]["registered"]) == (1, False)
