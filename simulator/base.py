@@ -35,6 +35,7 @@ class Simulator(ABC):
         self.app.router.add_post("/_control/fault", self._control_fault)
         self.app.router.add_get("/_control/state", self._control_state)
         self.app.router.add_post("/_control/canned", self._control_canned)
+        self.app.router.add_post("/_control/advance", self._control_advance)
         # path -> (status, body) answered once instead of the real handler
         self.canned: dict[str, tuple[int, str]] = {}
         self._runner: web.AppRunner | None = None
@@ -136,6 +137,9 @@ class Simulator(ABC):
             return json_response({"error": f"unknown fault {mode}"}, status=400)
         self.fault = mode
         return json_response({"fault": mode})
+
+    async def _control_advance(self, request: web.Request) -> web.Response:
+        return json_response({"pushes": await self.advance()})
 
     async def _control_canned(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -212,7 +212,6 @@ class DinstarSimulator(Simulator):
         self.app.router.add_post("/_control/port", self._control_port)
         self.app.router.add_delete("/_control/port/{port}", self._control_delete_port)
         self.app.router.add_post("/_control/incoming", self._control_incoming)
-        self.app.router.add_post("/_control/advance", self._control_advance)
         self.app.router.add_post("/_control/restart", self._control_restart)
         self.app.router.add_post("/_control/register", self._control_register)
         self.app.router.add_post("/_control/power", self._control_power)
@@ -729,9 +728,6 @@ class DinstarSimulator(Simulator):
         except KeyError as err:
             return json_response({"error": f"missing {err}"}, status=400)
         return json_response(sms)
-
-    async def _control_advance(self, request: web.Request) -> web.Response:
-        return json_response({"pushes": await self.advance()})
 
     async def _control_register(self, request: web.Request) -> web.Response:
         body = await request.json()

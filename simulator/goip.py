@@ -103,7 +103,6 @@ class GoipSimulator(Simulator):
         self.app.router.add_post("/_control/line", self._control_line)
         self.app.router.add_delete("/_control/line/{goip_line}", self._control_delete)
         self.app.router.add_post("/_control/incoming", self._control_incoming)
-        self.app.router.add_post("/_control/advance", self._control_advance)
 
     # --- state changes, for tests (direct) and the control API ----------------
 
@@ -299,6 +298,3 @@ class GoipSimulator(Simulator):
         except KeyError as err:
             return _json({"error": f"missing {err}"}, status=400)
         return _json(payload)
-
-    async def _control_advance(self, request: web.Request) -> web.Response:
-        return _json({"pushes": await self.advance()})

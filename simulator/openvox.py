@@ -109,7 +109,6 @@ class OpenvoxSimulator(Simulator):
             self.app.router.add_post(path, self._with_token(path, handler))
         self.app.router.add_post("/service/sendussd", self._sendussd)
         self.app.router.add_post("/_control/incoming", self._control_incoming)
-        self.app.router.add_post("/_control/advance", self._control_advance)
         self.app.router.add_post("/_control/span", self._control_span)
         self.app.router.add_post("/_control/clock", self._control_clock)
 
@@ -400,9 +399,6 @@ class OpenvoxSimulator(Simulator):
         except KeyError as err:
             return json_response({"error": f"missing {err}"}, status=400)
         return json_response(sms)
-
-    async def _control_advance(self, request: web.Request) -> web.Response:
-        return json_response({"pushes": await self.advance()})
 
     async def _control_span(self, request: web.Request) -> web.Response:
         body = dict(await request.json())
