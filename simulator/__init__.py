@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from .base import Simulator
+from .cloud_467890 import Cloud467890Simulator
 from .dinstar import DinstarSimulator
 from .goip import GoipSimulator
 from .openvox import OpenvoxSimulator
 
 SIMULATORS: dict[str, type[Simulator]] = {
     simulator.vendor: simulator
-    for simulator in (GoipSimulator, DinstarSimulator, OpenvoxSimulator)
+    for simulator in (
+        GoipSimulator,
+        DinstarSimulator,
+        OpenvoxSimulator,
+        Cloud467890Simulator,
+    )
 }
 
 __all__ = ["SIMULATORS", "Simulator"]

@@ -40,7 +40,7 @@ async def start_goip(hass: HomeAssistant) -> str:
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["goip", "dinstar", "openvox"]
+    assert result["menu_options"] == ["goip", "dinstar", "openvox", "cloud_467890"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "goip"}
     )

@@ -58,6 +58,7 @@ def test_registry_keys_are_vendor_names() -> None:
         "goip": "goip",
         "dinstar": "dinstar",
         "openvox": "openvox",
+        "cloud_467890": "cloud_467890",
     }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_VERIFY_SSL, Platform
+import contextlib
+
+from homeassistant.const import CONF_VERIFY_SSL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
@@ -12,7 +14,13 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_RECEIVE_MODE, CONF_VENDOR, DOMAIN, RECEIVE_POLL
+from .const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_RECEIVE_MODE,
+    CONF_VENDOR,
+    DOMAIN,
+    RECEIVE_POLL,
+)
 from .coordinator import (
     SmsGatewayConfigEntry,
     SmsGatewayCoordinator,
@@ -108,7 +116,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
-    """Delete the stored dedupe keys and sent messages of a deleted entry."""
+    """Delete the stored dedupe keys and sent messages, and any cloudhook."""
+    if CONF_CLOUDHOOK_URL in entry.data and "cloud" in hass.config.components:
+        from homeassistant.components import cloud
+
+        with contextlib.suppress(cloud.CloudNotAvailable):
+            await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
     await Inbound(hass, entry.entry_id, entry.data[CONF_VENDOR]).async_remove()
 
 

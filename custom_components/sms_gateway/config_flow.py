@@ -24,6 +24,7 @@ from homeassistant.helpers.network import NoURLAvailableError
 import voluptuous as vol
 
 from .const import (
+    CONF_CLOUDHOOK_URL,
     CONF_CONFIGURE_PUSH,
     CONF_DEFAULT_PORT,
     CONF_DEFAULT_RECIPIENTS,
@@ -65,6 +66,9 @@ _SELECTORS: dict[FieldKind, Any] = {
         vol.Coerce(int),
     ),
     FieldKind.BOOL: selector.BooleanSelector(),
+    FieldKind.URL: selector.TextSelector(
+        selector.TextSelectorConfig(type=selector.TextSelectorType.URL)
+    ),
 }
 
 
@@ -151,6 +155,15 @@ def _shown(
     }
 
 
+async def _async_cloud_active(hass: HomeAssistant) -> bool:
+    """Whether Home Assistant Cloud is set up with an active subscription."""
+    if "cloud" not in hass.config.components:
+        return False
+    from homeassistant.components import cloud
+
+    return bool(cloud.async_active_subscription(hass))
+
+
 def webhook_url(hass: HomeAssistant, webhook_id: str, local: bool) -> str:
     """The URL the gateway pushes to; the path alone when no URL is known."""
     try:
@@ -195,6 +208,12 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Dinstar DWG/UC gateways."""
         return await self._async_step_vendor("dinstar", user_input)
 
+    async def async_step_cloud_467890(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The 467890 cloud SMS platform."""
+        return await self._async_step_vendor("cloud_467890", user_input)
+
     async def async_step_openvox(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -234,6 +253,8 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         gateway = GATEWAYS[self._data[CONF_VENDOR]]
         if Capability.PUSH not in gateway.capabilities:
             return self.async_create_entry(title=self._title, data=self._data)
+        if not gateway.local_push:
+            return await self.async_step_webhook_internet()
         url = webhook_url(self.hass, self._data[CONF_WEBHOOK_ID], gateway.local_push)
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -251,6 +272,31 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=schema,
             description_placeholders={"webhook_url": url},
             errors=errors,
+        )
+
+    async def async_step_webhook_internet(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A platform on the internet pushes to an address reachable from there.
+
+        With a Home Assistant Cloud subscription, a cloudhook is that address.
+        """
+        if user_input is not None:
+            return self.async_create_entry(title=self._title, data=self._data)
+        webhook_id = self._data[CONF_WEBHOOK_ID]
+        if CONF_CLOUDHOOK_URL not in self._data and await _async_cloud_active(
+            self.hass
+        ):
+            from homeassistant.components import cloud
+
+            self._data[CONF_CLOUDHOOK_URL] = await cloud.async_create_cloudhook(
+                self.hass, webhook_id
+            )
+        url = self._data.get(CONF_CLOUDHOOK_URL) or webhook_url(
+            self.hass, webhook_id, local=False
+        )
+        return self.async_show_form(
+            step_id="webhook_internet", description_placeholders={"webhook_url": url}
         )
 
     async def async_step_reauth(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -15,7 +15,7 @@ from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator, port_identifier
 from .errors import translate_errors
 from .gateways import Gateway
-from .gateways.models import PortControl, PortField, PortStatus
+from .gateways.models import Capability, PortControl, PortField, PortStatus
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,7 +40,10 @@ class PortEntityDescription(EntityDescription):
 def gateway_device_info(entry: SmsGatewayConfigEntry) -> DeviceInfo:
     """The gateway's own device."""
     info = entry.runtime_data.coordinator.info
+    ports = Capability.PORTS in entry.runtime_data.gateway.capabilities
     return DeviceInfo(
+        # A platform without ports is a service, not a box on the network.
+        entry_type=None if ports else DeviceEntryType.SERVICE,
         identifiers={(DOMAIN, entry.entry_id)},
         manufacturer=info.manufacturer,
         model=info.model,

@@ -34,6 +34,7 @@ EVENTS: tuple[InboundEventDescription, ...] = (
         translation_key="incoming_sms",
         bus_event=EVENT_SMS_RECEIVED,
         event_types=["received"],
+        capability=Capability.RECEIVE,
     ),
     InboundEventDescription(
         key="delivery_report",

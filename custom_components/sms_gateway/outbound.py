@@ -58,6 +58,9 @@ async def async_send_sms(
     limit = gateway.max_message_bytes
     if limit is not None and len(message.encode()) > limit:
         raise _invalid("message_too_long", limit=str(limit))
+    chars = gateway.max_message_chars
+    if chars is not None and len(message) > chars:
+        raise _invalid("message_too_many_characters", limit=str(chars))
     if not recipients:
         raise _invalid("no_recipients")
     for recipient in recipients:

@@ -135,6 +135,8 @@ class GatewaySensorDescription(SensorEntityDescription):
     value_fn: Callable[[GatewayStatus], Value]
     # Values that cost an extra request, made only while such a sensor is enabled.
     needs_performance: bool = False
+    # A sum in the account's currency (Home Assistant's own, which users set).
+    in_currency: bool = False
 
 
 def _performance(field: GatewayField) -> GatewaySensorDescription:
@@ -161,6 +163,14 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
         field=GatewayField.QUEUE_DEPTH,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda status: status.queue_depth,
+    ),
+    GatewaySensorDescription(
+        key="balance",
+        translation_key="balance",
+        field=GatewayField.BALANCE,
+        device_class=SensorDeviceClass.MONETARY,
+        in_currency=True,
+        value_fn=lambda status: status.balance,
     ),
     _performance(GatewayField.CPU_USED),
     _performance(GatewayField.MEMORY_USED),
@@ -209,6 +219,13 @@ class GatewaySensor(SmsGatewayEntity, SensorEntity):
     def native_value(self) -> Value:
         """The gateway's value."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """The currency of Home Assistant for a sum, else the description's unit."""
+        if self.entity_description.in_currency:
+            return self.hass.config.currency
+        return super().native_unit_of_measurement
 
     async def async_added_to_hass(self) -> None:
         """Have the coordinator ask for what this sensor shows."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from .base import Gateway
+from .cloud_467890 import Cloud467890Gateway
 from .dinstar import DinstarGateway
 from .goip import GoipGateway
 from .openvox import OpenvoxGateway
 
 GATEWAYS: dict[str, type[Gateway]] = {
-    gateway.vendor: gateway for gateway in (GoipGateway, DinstarGateway, OpenvoxGateway)
+    gateway.vendor: gateway
+    for gateway in (GoipGateway, DinstarGateway, OpenvoxGateway, Cloud467890Gateway)
 }
 
 __all__ = ["GATEWAYS", "Gateway"]

@@ -97,8 +97,9 @@ class Gateway(ABC):
     # Whether polling can tell delivery after "sent" (else only pushes do).
     polls_delivery: ClassVar[bool] = False
     max_recipients_per_request: ClassVar[int] = 1
-    # A text longer than this (UTF-8 bytes) is refused by the vendor.
+    # A text longer than this (UTF-8 bytes, or characters) is refused by the vendor.
     max_message_bytes: ClassVar[int | None] = None
+    max_message_chars: ClassVar[int | None] = None
 
     def __init__(
         self,

@@ -161,6 +161,7 @@ class DinstarGateway(Gateway):
     capabilities = frozenset(
         {
             Capability.SEND,
+            Capability.RECEIVE,
             Capability.STATUS,
             Capability.PORTS,
             Capability.PORT_ROUTING,

@@ -17,6 +17,8 @@ class RejectKind(StrEnum):
     TASK_NOT_FOUND = "task_not_found"
     GATEWAY_FAILURE = "gateway_failure"
     NOT_CONFIGURED = "not_configured"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    ACCOUNT_FROZEN = "account_frozen"
 
 
 class GatewayError(Exception):

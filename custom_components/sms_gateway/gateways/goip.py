@@ -66,6 +66,7 @@ class GoipGateway(Gateway):
     capabilities = frozenset(
         {
             Capability.SEND,
+            Capability.RECEIVE,
             Capability.STATUS,
             Capability.PORTS,
             Capability.PORT_ROUTING,

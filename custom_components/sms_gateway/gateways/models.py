@@ -13,6 +13,7 @@ class Capability(StrEnum):
     """What a gateway client can do; the Home Assistant side decides from these."""
 
     SEND = "send"
+    RECEIVE = "receive"
     STATUS = "status"
     PORTS = "ports"
     PORT_ROUTING = "port_routing"
@@ -64,6 +65,7 @@ class GatewayField(StrEnum):
     CPU_USED = "cpu_used"
     MEMORY_USED = "memory_used"
     FLASH_USED = "flash_used"
+    BALANCE = "balance"
 
 
 class Registration(StrEnum):
@@ -168,6 +170,8 @@ class GatewayStatus:
     ports: dict[str, PortStatus] = field(default_factory=dict)
     queue_depth: int | None = None
     performance: Performance | None = None
+    # Account balance of a platform, in the account's currency.
+    balance: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,7 @@ class OpenvoxGateway(Gateway):
     capabilities = frozenset(
         {
             Capability.SEND,
+            Capability.RECEIVE,
             Capability.STATUS,
             Capability.PORTS,
             Capability.PORT_ROUTING,

@@ -1,0 +1,187 @@
+"""The 467890 cloud SMS platform (`Message/send`, `Message/balance`).
+
+POSTs with `Uid` and `Pwd`; answers `{"status", "respCode", "respMsg",
+"msgid"}`. Deployments vary: bodies are read as JSON or as a form, and keys in
+any letter case. Delivery reports are POSTed as `Report=msgid,mobile,status,time`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import json
+from typing import ClassVar
+from urllib.parse import parse_qsl, urlsplit
+
+from .base import (
+    ConfigField,
+    FieldKind,
+    Gateway,
+    as_float,
+    as_local_time,
+    as_text,
+    unique_recipients,
+)
+from .errors import (
+    GatewayAuthError,
+    GatewayConnectionError,
+    GatewayPayloadError,
+    GatewayRejectedError,
+    RejectKind,
+)
+from .models import (
+    Capability,
+    DeliveryReport,
+    DeliveryStatus,
+    GatewayField,
+    GatewayInfo,
+    GatewayStatus,
+    InboundItem,
+    RecipientResult,
+    SendRequest,
+    SendResult,
+)
+
+DEFAULT_URL = "http://www.467890.com"
+MAX_RECIPIENTS = 5000
+MAX_CHARACTERS = 268
+
+SEND_CODES = {
+    "2": (RejectKind.INVALID_REQUEST, "a number is empty or wrong"),
+    "3": (RejectKind.INVALID_REQUEST, "the content is empty"),
+    "4": (RejectKind.TOO_LARGE, "the content is too long"),
+    "5": (RejectKind.INSUFFICIENT_BALANCE, "insufficient balance"),
+    "6": (RejectKind.TOO_LARGE, "more than 5000 numbers"),
+    "7": (RejectKind.GATEWAY_FAILURE, "sending failed"),
+    "8": (RejectKind.ACCOUNT_FROZEN, "the account is frozen"),
+}
+# Message/balance numbers its codes apart: 2 is a frozen account there.
+BALANCE_CODES = {"2": (RejectKind.ACCOUNT_FROZEN, "the account is frozen")}
+
+
+def read_body(body: bytes) -> dict[str, str]:
+    """A JSON object or a form, with keys in lower case."""
+    try:
+        text = body.decode("utf-8-sig").strip()
+    except UnicodeDecodeError as err:
+        raise GatewayPayloadError("not UTF-8") from err
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise GatewayPayloadError("not JSON") from err
+        if not isinstance(data, dict):
+            raise GatewayPayloadError("not an object")
+        return {str(key).lower(): str(value) for key, value in data.items()}
+    return {
+        key.lower(): value for key, value in parse_qsl(text, keep_blank_values=True)
+    }
+
+
+class Cloud467890Gateway(Gateway):
+    """An account on the 467890 platform."""
+
+    vendor = "cloud_467890"
+    capabilities = frozenset({Capability.SEND, Capability.STATUS, Capability.PUSH})
+    gateway_fields = frozenset({GatewayField.BALANCE})
+    config_fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField("base_url", FieldKind.URL, default=DEFAULT_URL),
+        ConfigField("uid"),
+        ConfigField("password", FieldKind.PASSWORD),
+    )
+    credential_keys = ("uid", "password")
+    local_push = False
+    max_recipients_per_request = MAX_RECIPIENTS
+    max_message_chars = MAX_CHARACTERS
+
+    @property
+    def location(self) -> str:
+        """The account on its platform."""
+        return f"{self._config['uid']}@{urlsplit(self._config['base_url']).hostname}"
+
+    async def _call(
+        self, action: str, codes: Mapping[str, tuple[RejectKind, str]], **fields: str
+    ) -> dict[str, str]:
+        """POST to `Message/<action>`; the answer, if `respCode` is 0."""
+        base = self._config["base_url"].rstrip("/")
+        response = await self._request(
+            "POST",
+            f"{base}/Admin/index.php/Message/{action}",
+            json={
+                "Uid": self._config["uid"],
+                "Pwd": self._config["password"],
+                **fields,
+            },
+        )
+        if response.status != 200:
+            raise GatewayConnectionError(
+                f"the platform answered HTTP {response.status}"
+            )
+        answer = read_body(response.body)
+        code = (as_text(answer.get("respcode")) or "").strip()
+        if code == "0":
+            return answer
+        if code == "1":
+            raise GatewayAuthError("the platform refused the uid or password")
+        kind, text = codes.get(code, (RejectKind.GATEWAY_FAILURE, "refused"))
+        raise GatewayRejectedError(code, as_text(answer.get("respmsg")) or text, kind)
+
+    async def async_get_info(self) -> GatewayInfo:
+        """A balance query proves the account."""
+        await self.async_get_status()
+        return GatewayInfo(manufacturer="467890", model="Cloud SMS platform")
+
+    async def async_get_status(self) -> GatewayStatus:
+        """`Message/balance`: the balance is in `respMsg`."""
+        answer = await self._call("balance", BALANCE_CODES)
+        return GatewayStatus(balance=as_float(answer.get("respmsg")))
+
+    async def async_send(self, request: SendRequest) -> SendResult:
+        """`Message/send` for up to 5000 numbers; ids are `<msgid>.<number>`."""
+        numbers, merged = unique_recipients(request.recipients)
+
+        async def send_chunk(chunk: list[str]) -> list[RecipientResult]:
+            answer = await self._call(
+                "send", SEND_CODES, Mobile=",".join(chunk), Content=request.message
+            )
+            if not (msgid := as_text(answer.get("msgid"))):
+                raise GatewayPayloadError("a send without msgid")
+            return [
+                RecipientResult(
+                    number, f"{msgid}.{number}", accepted=True, task_id=msgid
+                )
+                for number in chunk
+            ]
+
+        return await self._send_in_chunks(numbers, merged, send_chunk)
+
+    @classmethod
+    def parse_push(
+        cls,
+        method: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> list[InboundItem]:
+        """`Report=msgid,mobile,status,time`: raw, as a form, or in JSON; one a line."""
+        if method != "POST":
+            raise GatewayPayloadError(f"reports are POSTed, not {method}")
+        lines = [line for line in body.decode("utf-8", "replace").splitlines() if line]
+        reports = [_report(read_body(line.encode())) for line in lines]
+        if not reports:
+            raise GatewayPayloadError("an empty report")
+        return list(reports)
+
+
+def _report(fields: Mapping[str, str]) -> DeliveryReport:
+    parts = [part.strip() for part in (fields.get("report") or "").split(",")]
+    if len(parts) < 3 or not parts[0] or not parts[1]:
+        raise GatewayPayloadError("a report is msgid,mobile,status,time")
+    msgid, mobile, state = parts[0], parts[1], parts[2].upper()
+    delivered = state == "DELIVRD"
+    return DeliveryReport(
+        message_id=f"{msgid}.{mobile}",
+        status=DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED,
+        recipient=mobile,
+        error_code=None if delivered else state,
+        timestamp=as_local_time(parts[3]) if len(parts) > 3 else None,
+    )

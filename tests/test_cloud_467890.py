@@ -1,0 +1,325 @@
+"""The 467890 platform: client against the simulator, and through Home Assistant."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+import aiohttp
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.sms_gateway.const import (
+    CONF_VENDOR,
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+)
+from custom_components.sms_gateway.gateways.cloud_467890 import Cloud467890Gateway
+from custom_components.sms_gateway.gateways.errors import (
+    GatewayAuthError,
+    GatewayPayloadError,
+    GatewayRejectedError,
+    RejectKind,
+)
+from custom_components.sms_gateway.gateways.models import DeliveryStatus, SendRequest
+from simulator.cloud_467890 import Cloud467890Simulator
+
+from .conftest import WEBHOOK_ID, load_fixture, next_poll
+
+UID, PWD = "10001", "s3cret"
+
+
+@pytest.fixture
+async def sim(socket_enabled: None) -> AsyncIterator[Cloud467890Simulator]:
+    simulator = Cloud467890Simulator(username=UID, password=PWD)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def data(sim: Cloud467890Simulator) -> dict[str, Any]:
+    return {
+        CONF_VENDOR: "cloud_467890",
+        "base_url": sim.url,
+        "uid": UID,
+        "password": PWD,
+        "webhook_id": WEBHOOK_ID,
+    }
+
+
+def client(
+    session: aiohttp.ClientSession, sim: Cloud467890Simulator, **changes: str
+) -> Cloud467890Gateway:
+    return Cloud467890Gateway(session, {**data(sim), **changes}, timeout=2)
+
+
+@pytest.fixture
+async def entry(
+    hass: HomeAssistant, sim: Cloud467890Simulator
+) -> AsyncIterator[MockConfigEntry]:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Cloud SMS platform",
+        unique_id=f"{UID}@127.0.0.1",
+        data=data(sim),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    if entry.state.recoverable:
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("json_answers", [True, False])
+async def test_balance_and_send(
+    session: aiohttp.ClientSession, sim: Cloud467890Simulator, json_answers: bool
+) -> None:
+    """Answers as JSON or as a form, keys in any case, are read alike."""
+    sim.json_answers = json_answers
+    gateway = client(session, sim)
+    assert (await gateway.async_get_status()).balance == 100.0
+    assert gateway.location == f"{UID}@127.0.0.1"
+    result = await gateway.async_send(
+        SendRequest(("13600000000", "136 0000 0000", "13611111111"), "hi")
+    )
+    assert [(r.message_id, r.task_id) for r in result.results] == [
+        ("800000.13600000000", "800000"),
+        ("800000.13611111111", "800000"),
+    ]
+    assert result.merged == ("13600000000",)
+    assert (await gateway.async_get_status()).balance == 99.9
+
+
+async def test_requests_of_5000(
+    session: aiohttp.ClientSession, sim: Cloud467890Simulator
+) -> None:
+    numbers = tuple(f"1360{index:07d}" for index in range(5001))
+    result = await client(session, sim).async_send(SendRequest(numbers, "hi"))
+    assert len({r.task_id for r in result.results}) == 2
+    assert sim.requests.count("/Admin/index.php/Message/send") == 2
+
+
+@pytest.mark.parametrize(
+    ("setup", "kind"),
+    [
+        ({"balance": 0.01}, RejectKind.INSUFFICIENT_BALANCE),
+        ({"frozen": True}, RejectKind.ACCOUNT_FROZEN),
+    ],
+)
+async def test_refusals(
+    session: aiohttp.ClientSession,
+    sim: Cloud467890Simulator,
+    setup: dict[str, Any],
+    kind: RejectKind,
+) -> None:
+    account = sim.accounts[UID]
+    for key, value in setup.items():
+        setattr(account, key, value)
+    with pytest.raises(GatewayRejectedError) as err:
+        await client(session, sim).async_send(SendRequest(("13600000000",), "hi"))
+    assert err.value.kind is kind
+
+
+async def test_wrong_password_and_frozen_balance(
+    session: aiohttp.ClientSession, sim: Cloud467890Simulator
+) -> None:
+    with pytest.raises(GatewayAuthError):
+        await client(session, sim, password="x").async_get_info()
+    sim.accounts[UID].frozen = True
+    with pytest.raises(GatewayRejectedError) as err:
+        await client(session, sim).async_get_status()
+    assert (err.value.code, err.value.kind) == ("2", RejectKind.ACCOUNT_FROZEN)
+    sim.canned["/Admin/index.php/Message/balance"] = (
+        200,
+        '{"RESPCODE": "4", "respmsg": "?"}',
+    )
+    with pytest.raises(GatewayRejectedError) as err:
+        await client(session, sim).async_get_status()
+    assert err.value.kind is RejectKind.GATEWAY_FAILURE
+    sim.canned["/Admin/index.php/Message/send"] = (200, '{"respCode": "0"}')
+    with pytest.raises(GatewayPayloadError):
+        await client(session, sim).async_send(SendRequest(("1360000000",), "x"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        load_fixture("cloud_467890", "report.txt").encode(),
+        b"Report=800000%2C13600000000%2CDELIVRD%2C2026-01-02+03%3A04%3A05",
+        b'{"report": "800000,13600000000,DELIVRD,2026-01-02 03:04:05"}',
+    ],
+)
+def test_the_report_push_as_deployments_send_it(body: bytes) -> None:
+    """Raw (as the document shows), form-encoded, or JSON: one report."""
+    [report] = Cloud467890Gateway.parse_push("POST", {}, {}, body)
+    assert (report.message_id, report.status, report.timestamp) == (
+        "800000.13600000000",
+        DeliveryStatus.DELIVERED,
+        datetime(2026, 1, 2, 3, 4, 5),
+    )
+
+
+def test_undelivered_and_bad_reports() -> None:
+    [report] = Cloud467890Gateway.parse_push(
+        "POST", {}, {}, b"Report=1,13600000000,UNKNOWN"
+    )
+    assert (report.status, report.error_code) == (DeliveryStatus.FAILED, "UNKNOWN")
+    for bad in (b"", b"Report=1", b"Other=1", b"{", b"[1]", b"\xff"):
+        with pytest.raises(GatewayPayloadError):
+            Cloud467890Gateway.parse_push("POST", {}, {}, bad)
+    with pytest.raises(GatewayPayloadError):
+        Cloud467890Gateway.parse_push("GET", {}, {}, b"Report=1,2,DELIVRD")
+
+
+async def test_config_flow_on_the_internet(
+    hass: HomeAssistant, sim: Cloud467890Simulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "cloud_467890"}
+    )
+    assert list(result["data_schema"].schema) == ["base_url", "uid", "password"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"base_url": sim.url, "uid": UID, "password": PWD}
+    )
+    assert result["step_id"] == "webhook_internet"
+    with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == f"{UID}@127.0.0.1"
+
+
+async def test_config_flow_uses_a_cloudhook(
+    hass: HomeAssistant, sim: Cloud467890Simulator
+) -> None:
+    hass.config.components.add("cloud")
+    with (
+        patch(
+            "homeassistant.components.cloud.async_active_subscription",
+            return_value=True,
+        ),
+        patch(
+            "homeassistant.components.cloud.async_create_cloudhook",
+            AsyncMock(return_value="https://hooks.nabu.casa/abc"),
+        ),
+    ):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "cloud_467890"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"base_url": sim.url, "uid": UID, "password": PWD}
+        )
+    assert (
+        result["description_placeholders"]["webhook_url"]
+        == "https://hooks.nabu.casa/abc"
+    )
+    with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    entry = result["result"]
+    assert entry.data["cloudhook_url"] == "https://hooks.nabu.casa/abc"
+    with patch(
+        "homeassistant.components.cloud.async_delete_cloudhook", AsyncMock()
+    ) as delete:
+        await hass.config_entries.async_remove(entry.entry_id)
+    delete.assert_awaited_once()
+
+
+async def test_a_service_device_with_a_balance(
+    hass: HomeAssistant,
+    sim: Cloud467890Simulator,
+    entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    device = device_registry.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    assert device.entry_type is dr.DeviceEntryType.SERVICE  # type: ignore[union-attr]
+    state = hass.states.get("sensor.cloud_sms_platform_balance")
+    assert (
+        state.state,
+        state.attributes["unit_of_measurement"],
+        state.attributes["device_class"],
+    ) == (
+        "100.0",
+        hass.config.currency,
+        "monetary",
+    )
+    # The platform receives no SMS: no such event entity.
+    assert hass.states.get("event.cloud_sms_platform_incoming_sms") is None
+    assert hass.states.get("event.cloud_sms_platform_delivery_report") is not None
+
+
+async def test_reports_match_the_returned_ids(
+    hass: HomeAssistant,
+    sim: Cloud467890Simulator,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    client_ = await hass_client_no_auth()
+    sim.report_url = str(client_.make_url(f"/api/webhook/{WEBHOOK_ID}"))
+    sim.undelivered.add("13611111111")
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": "13600000000,13611111111", "message": "hi"},
+        blocking=True,
+        return_response=True,
+    )
+    ids = [m["message_id"] for m in response["messages"]]  # type: ignore[index]
+    await sim.advance()
+    await hass.async_block_till_done()
+    assert [(e.data["message_id"], e.data["status"]) for e in reports] == [
+        (ids[0], "delivered"),
+        (ids[1], "failed"),
+    ]
+    assert {status for *_, status in sim.pushes} == {200}
+
+
+async def test_refused_sends(
+    hass: HomeAssistant, sim: Cloud467890Simulator, entry: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "send_sms",
+            {"recipients": "13600000000", "message": "x" * 269},
+            blocking=True,
+        )
+    assert err.value.translation_key == "message_too_many_characters"
+    sim.accounts[UID].balance = 0
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "send_sms",
+            {"recipients": "13600000000", "message": "x"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "rejected_insufficient_balance"
+    assert sim.due == []
+
+
+async def test_wrong_password_starts_reauth(
+    hass: HomeAssistant, sim: Cloud467890Simulator, entry: MockConfigEntry, freezer: Any
+) -> None:
+    sim.accounts[UID].password = "changed"
+    await next_poll(hass, freezer)
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    result = await entry.start_reauth_flow(hass)
+    assert list(result["data_schema"].schema) == ["uid", "password"]
