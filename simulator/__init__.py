@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import Simulator
 from .cloud_467890 import Cloud467890Simulator
+from .cloud_apiv1 import CloudApiV1Simulator
 from .dinstar import DinstarSimulator
 from .goip import GoipSimulator
 from .openvox import OpenvoxSimulator
@@ -15,6 +16,7 @@ SIMULATORS: dict[str, type[Simulator]] = {
         DinstarSimulator,
         OpenvoxSimulator,
         Cloud467890Simulator,
+        CloudApiV1Simulator,
     )
 }
 

@@ -40,7 +40,13 @@ async def start_goip(hass: HomeAssistant) -> str:
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["goip", "dinstar", "openvox", "cloud_467890"]
+    assert result["menu_options"] == [
+        "goip",
+        "dinstar",
+        "openvox",
+        "cloud_467890",
+        "cloud_apiv1",
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "goip"}
     )

@@ -59,6 +59,7 @@ def test_registry_keys_are_vendor_names() -> None:
         "dinstar": "dinstar",
         "openvox": "openvox",
         "cloud_467890": "cloud_467890",
+        "cloud_apiv1": "cloud_apiv1",
     }
 
 

@@ -214,6 +214,12 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """The 467890 cloud SMS platform."""
         return await self._async_step_vendor("cloud_467890", user_input)
 
+    async def async_step_cloud_apiv1(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """An api/v1 cloud SMS platform."""
+        return await self._async_step_vendor("cloud_apiv1", user_input)
+
     async def async_step_openvox(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:

@@ -105,7 +105,9 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
                 found, cursor = await self.gateway.async_poll_incoming(
                     self.inbound.inbox_cursor
                 )
-                self.inbound.process_inbox(found, cursor)
+                self.inbound.process_inbox(
+                    found, cursor, queue=self.gateway.inbox_is_queue
+                )
         except GatewayError as err:
             # The snapshot is good; what was not polled now is polled next time.
             LOGGER.debug("Polling messages failed: %s", err)

@@ -139,13 +139,15 @@ class Inbound:
         }
 
     @callback
-    def process_inbox(self, items: list[InboundItem], cursor: str | None) -> int:
+    def process_inbox(
+        self, items: list[InboundItem], cursor: str | None, queue: bool = False
+    ) -> int:
         """Fire what an inbox poll found; the first poll only sets the baseline.
 
         Without a baseline, an inbox full of old SMS would fire them all when
         the option is turned on.
         """
-        baseline = self.inbox_cursor is None
+        baseline = self.inbox_cursor is None and not queue
         # An empty inbox is a baseline too: everything after it is new.
         self.inbox_cursor = cursor if cursor is not None else "0"
         self._store.async_delay_save(self._data, SAVE_DELAY)
@@ -328,6 +330,7 @@ class Inbound:
             "sender": sms.sender,
             "text": sms.text,
             "message_id": sms.message_id,
+            "extension": sms.extension,
             "timestamp": _iso(sms.timestamp),
         }
 

@@ -48,6 +48,7 @@ async def async_send_sms(
     provider: str | None = None,
     encoding: Encoding | None = None,
     delivery_report: bool | None = None,
+    extension: str | None = None,
 ) -> SendResult:
     """Check the request against what the gateway can do, send it, track the ids."""
     data = entry.runtime_data
@@ -82,6 +83,7 @@ async def async_send_sms(
         (provider, Capability.PROVIDER_ROUTING),
         (encoding, Capability.CHOOSE_ENCODING),
         (delivery_report, Capability.CHOOSE_DELIVERY_REPORT),
+        (extension, Capability.EXTENSION),
     ):
         if value is not None and capability not in capabilities:
             raise _invalid("option_not_supported", option=capability.value)
@@ -92,6 +94,7 @@ async def async_send_sms(
         provider=provider,
         encoding=encoding,
         delivery_report=delivery_report,
+        extension=extension,
     )
     with translate_errors(HomeAssistantError, reauth=(hass, entry)):
         result = await gateway.async_send(request)

@@ -27,6 +27,7 @@ from .const import (
     ATTR_DEVICE_ID,
     ATTR_ENCODING,
     ATTR_END,
+    ATTR_EXTENSION,
     ATTR_INPUT,
     ATTR_ITEM,
     ATTR_LOCKED,
@@ -60,6 +61,7 @@ SEND_SMS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_PROVIDER): cv.string,
         vol.Optional(ATTR_ENCODING): vol.Coerce(Encoding),
         vol.Optional(ATTR_DELIVERY_REPORT): cv.boolean,
+        vol.Optional(ATTR_EXTENSION): vol.All(cv.string, vol.Match(r"^[0-9]+$")),
     }
 )
 
@@ -123,6 +125,7 @@ async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         provider=call.data.get(ATTR_PROVIDER),
         encoding=call.data.get(ATTR_ENCODING),
         delivery_report=call.data.get(ATTR_DELIVERY_REPORT),
+        extension=call.data.get(ATTR_EXTENSION),
     )
     return {
         "messages": [

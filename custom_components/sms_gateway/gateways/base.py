@@ -11,6 +11,7 @@ from enum import StrEnum
 import json
 import re
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl
 
 import aiohttp
 from yarl import URL
@@ -96,6 +97,9 @@ class Gateway(ABC):
     push_methods: ClassVar[tuple[str, ...]] = ("POST",)
     # Whether polling can tell delivery after "sent" (else only pushes do).
     polls_delivery: ClassVar[bool] = False
+    # Whether an inbox poll hands out only what is new (a queue): then even
+    # the first poll's SMS are new, not a baseline.
+    inbox_is_queue: ClassVar[bool] = False
     max_recipients_per_request: ClassVar[int] = 1
     # A text longer than this (UTF-8 bytes, or characters) is refused by the vendor.
     max_message_bytes: ClassVar[int | None] = None
@@ -298,6 +302,22 @@ def loads_lenient(raw: bytes | str) -> Any:
             return json.loads(_TRAILING_COMMA.sub(r"\1", text))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise GatewayPayloadError(f"not JSON: {err}") from err
+
+
+def read_fields(body: bytes) -> dict[str, str]:
+    """A JSON object or a form, with keys in lower case (platforms send both)."""
+    try:
+        text = body.decode("utf-8-sig").strip()
+    except UnicodeDecodeError as err:
+        raise GatewayPayloadError("not UTF-8") from err
+    if text.startswith("{"):
+        data = loads_lenient(text)
+        if not isinstance(data, dict):
+            raise GatewayPayloadError("not an object")
+        return {str(key).lower(): str(value) for key, value in data.items()}
+    return {
+        key.lower(): value for key, value in parse_qsl(text, keep_blank_values=True)
+    }
 
 
 def read_json_push(method: str, body: bytes) -> Any:

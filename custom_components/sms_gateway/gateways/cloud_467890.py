@@ -8,9 +8,8 @@ any letter case. Delivery reports are POSTed as `Report=msgid,mobile,status,time
 from __future__ import annotations
 
 from collections.abc import Mapping
-import json
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from .base import (
     ConfigField,
@@ -19,6 +18,7 @@ from .base import (
     as_float,
     as_local_time,
     as_text,
+    read_fields,
     unique_recipients,
 )
 from .errors import (
@@ -56,25 +56,6 @@ SEND_CODES = {
 }
 # Message/balance numbers its codes apart: 2 is a frozen account there.
 BALANCE_CODES = {"2": (RejectKind.ACCOUNT_FROZEN, "the account is frozen")}
-
-
-def read_body(body: bytes) -> dict[str, str]:
-    """A JSON object or a form, with keys in lower case."""
-    try:
-        text = body.decode("utf-8-sig").strip()
-    except UnicodeDecodeError as err:
-        raise GatewayPayloadError("not UTF-8") from err
-    if text.startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise GatewayPayloadError("not JSON") from err
-        if not isinstance(data, dict):
-            raise GatewayPayloadError("not an object")
-        return {str(key).lower(): str(value) for key, value in data.items()}
-    return {
-        key.lower(): value for key, value in parse_qsl(text, keep_blank_values=True)
-    }
 
 
 class Cloud467890Gateway(Gateway):
@@ -116,7 +97,7 @@ class Cloud467890Gateway(Gateway):
             raise GatewayConnectionError(
                 f"the platform answered HTTP {response.status}"
             )
-        answer = read_body(response.body)
+        answer = read_fields(response.body)
         code = (as_text(answer.get("respcode")) or "").strip()
         if code == "0":
             return answer
@@ -166,7 +147,7 @@ class Cloud467890Gateway(Gateway):
         if method != "POST":
             raise GatewayPayloadError(f"reports are POSTed, not {method}")
         lines = [line for line in body.decode("utf-8", "replace").splitlines() if line]
-        reports = [_report(read_body(line.encode())) for line in lines]
+        reports = [_report(read_fields(line.encode())) for line in lines]
         if not reports:
             raise GatewayPayloadError("an empty report")
         return list(reports)

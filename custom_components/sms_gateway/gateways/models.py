@@ -28,6 +28,7 @@ class Capability(StrEnum):
     STK = "stk"
     CALL_FORWARDING = "call_forwarding"
     CALL_RECORDS = "call_records"
+    EXTENSION = "extension"
     PUSH_SETUP = "push_setup"
     PUSH = "push"
 
@@ -66,6 +67,7 @@ class GatewayField(StrEnum):
     MEMORY_USED = "memory_used"
     FLASH_USED = "flash_used"
     BALANCE = "balance"
+    PAYMENT = "payment"
 
 
 class Registration(StrEnum):
@@ -172,6 +174,8 @@ class GatewayStatus:
     performance: Performance | None = None
     # Account balance of a platform, in the account's currency.
     balance: float | None = None
+    # "prepaid" or "postpaid"
+    payment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,8 @@ class SendRequest:
     # None: the vendor's (or the text's) choice.
     encoding: Encoding | None = None
     delivery_report: bool | None = None
+    # A platform's extension number (api/v1 extNo), shown to the recipient.
+    extension: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +227,8 @@ class IncomingSms:
     port: str | None = None
     timestamp: datetime | None = None
     message_id: str | None = None
+    # The extension number the SMS was sent to (api/v1 extNo).
+    extension: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
