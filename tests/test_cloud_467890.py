@@ -323,3 +323,29 @@ async def test_wrong_password_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     result = await entry.start_reauth_flow(hass)
     assert list(result["data_schema"].schema) == ["uid", "password"]
+
+
+async def test_a_text_sent_before_is_reported_merged(
+    hass: HomeAssistant, sim: Cloud467890Simulator, entry: MockConfigEntry
+) -> None:
+    """The platform drops a repeated text to a number: the response says so."""
+
+    async def send(recipients: str, message: str) -> dict[str, Any]:
+        return await hass.services.async_call(  # type: ignore[return-value]
+            DOMAIN,
+            "send_sms",
+            {"recipients": recipients, "message": message},
+            blocking=True,
+            return_response=True,
+        )
+
+    await send("13600000000", "hi")
+    response = await send("13600000000, 13611111111", "hi")
+    assert [m["recipient"] for m in response["messages"]] == ["13611111111"]
+    assert response["merged"] == ["13600000000"]
+    assert await send("13600000000", "hi") == {
+        "messages": [],
+        "merged": ["13600000000"],
+    }
+    assert (await send("13600000000", "another text"))["merged"] == []
+    assert sim.requests.count("/Admin/index.php/Message/send") == 3

@@ -48,6 +48,11 @@ MAX_AGE = 7 * 24 * 3600
 RECEIPT_WINDOW = 2 * 24 * 3600
 
 
+def text_digest(text: str) -> str:
+    """A short fingerprint of a sent text (the text itself is not kept)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def inbound_signal(entry_id: str) -> str:
     """Dispatcher signal the event entities of one entry listen to."""
     return f"{DOMAIN}_inbound_{entry_id}"
@@ -153,8 +158,18 @@ class Inbound:
         self._store.async_delay_save(self._data, SAVE_DELAY)
         return 0 if baseline else self.process(items)
 
+    def already_sent(self, recipients: list[str], text: str) -> list[str]:
+        """Those of `recipients` that were sent `text` before (and kept)."""
+        digest = text_digest(text)
+        done = {
+            value.get("recipient")
+            for value in self.sent.items.values()
+            if value.get("digest") == digest
+        }
+        return [recipient for recipient in recipients if recipient in done]
+
     @callback
-    def track_sent(self, result: SendResult, port: str | None) -> None:
+    def track_sent(self, result: SendResult, port: str | None, text: str = "") -> None:
         """Remember sent messages so their reports can be matched and polled."""
         now = time.time()
         for item in result.results:
@@ -167,6 +182,7 @@ class Inbound:
                         "port": port,
                         "status": None,
                         "reference": item.reference,
+                        "digest": text_digest(text),
                     },
                 )
                 if item.reference:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 import re
 
 from homeassistant.core import HomeAssistant
@@ -52,41 +53,6 @@ async def async_send_sms(
 ) -> SendResult:
     """Check the request against what the gateway can do, send it, track the ids."""
     data = entry.runtime_data
-    gateway = data.gateway
-    capabilities = gateway.capabilities
-    if not message.strip():
-        raise _invalid("empty_message")
-    limit = gateway.max_message_bytes
-    if limit is not None and len(message.encode()) > limit:
-        raise _invalid("message_too_long", limit=str(limit))
-    chars = gateway.max_message_chars
-    if chars is not None and len(message) > chars:
-        raise _invalid("message_too_many_characters", limit=str(chars))
-    if not recipients:
-        raise _invalid("no_recipients")
-    for recipient in recipients:
-        try:
-            normalize_number(recipient)
-        except ValueError:
-            raise _invalid("invalid_number", number=recipient) from None
-    if port is not None:
-        if Capability.PORT_ROUTING not in capabilities:
-            raise _invalid("port_not_supported")
-        if (status := data.coordinator.data.ports.get(port)) is None:
-            raise _invalid("unknown_port", port=port)
-        if status.online is False or status.registration not in (
-            Registration.REGISTERED,
-            Registration.UNKNOWN,
-        ):
-            raise _invalid("port_not_ready", port=port)
-    for value, capability in (
-        (provider, Capability.PROVIDER_ROUTING),
-        (encoding, Capability.CHOOSE_ENCODING),
-        (delivery_report, Capability.CHOOSE_DELIVERY_REPORT),
-        (extension, Capability.EXTENSION),
-    ):
-        if value is not None and capability not in capabilities:
-            raise _invalid("option_not_supported", option=capability.value)
     request = SendRequest(
         tuple(recipients),
         message,
@@ -96,7 +62,68 @@ async def async_send_sms(
         delivery_report=delivery_report,
         extension=extension,
     )
+    _check(entry, request)
+    request, repeated = _without_repeats(entry, request)
+    if not request.recipients:
+        return SendResult(results=(), merged=repeated)
     with translate_errors(HomeAssistantError, reauth=(hass, entry)):
-        result = await gateway.async_send(request)
-    data.inbound.track_sent(result, port)
-    return result
+        result = await data.gateway.async_send(request)
+    data.inbound.track_sent(result, port, message)
+    return replace(result, merged=(*result.merged, *repeated))
+
+
+def _check(entry: SmsGatewayConfigEntry, request: SendRequest) -> None:
+    """Refuse, before any request, what the gateway would refuse or cannot do."""
+    gateway = entry.runtime_data.gateway
+    message = request.message
+    if not message.strip():
+        raise _invalid("empty_message")
+    if (limit := gateway.max_message_bytes) is not None and len(
+        message.encode()
+    ) > limit:
+        raise _invalid("message_too_long", limit=str(limit))
+    if (chars := gateway.max_message_chars) is not None and len(message) > chars:
+        raise _invalid("message_too_many_characters", limit=str(chars))
+    if not request.recipients:
+        raise _invalid("no_recipients")
+    for recipient in request.recipients:
+        try:
+            normalize_number(recipient)
+        except ValueError:
+            raise _invalid("invalid_number", number=recipient) from None
+    if request.port is not None:
+        _check_port(entry, request.port)
+    for value, capability in (
+        (request.provider, Capability.PROVIDER_ROUTING),
+        (request.encoding, Capability.CHOOSE_ENCODING),
+        (request.delivery_report, Capability.CHOOSE_DELIVERY_REPORT),
+        (request.extension, Capability.EXTENSION),
+    ):
+        if value is not None and capability not in gateway.capabilities:
+            raise _invalid("option_not_supported", option=capability.value)
+
+
+def _check_port(entry: SmsGatewayConfigEntry, port: str) -> None:
+    """A port the gateway routes to, has, and can send through now."""
+    if Capability.PORT_ROUTING not in entry.runtime_data.gateway.capabilities:
+        raise _invalid("port_not_supported")
+    if (status := entry.runtime_data.coordinator.data.ports.get(port)) is None:
+        raise _invalid("unknown_port", port=port)
+    if status.online is False or status.registration not in (
+        Registration.REGISTERED,
+        Registration.UNKNOWN,
+    ):
+        raise _invalid("port_not_ready", port=port)
+
+
+def _without_repeats(
+    entry: SmsGatewayConfigEntry, request: SendRequest
+) -> tuple[SendRequest, tuple[str, ...]]:
+    """Leave out who got this text before, where the platform would drop it."""
+    data = entry.runtime_data
+    if not data.gateway.drops_repeated_text:
+        return request, ()
+    numbers = [normalize_number(r) for r in request.recipients]
+    repeated = data.inbound.already_sent(numbers, request.message)
+    rest = tuple(n for n in numbers if n not in repeated)
+    return replace(request, recipients=rest), tuple(repeated)

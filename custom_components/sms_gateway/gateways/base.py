@@ -100,6 +100,8 @@ class Gateway(ABC):
     # Whether an inbox poll hands out only what is new (a queue): then even
     # the first poll's SMS are new, not a baseline.
     inbox_is_queue: ClassVar[bool] = False
+    # Whether the vendor silently drops a text already sent to the same number.
+    drops_repeated_text: ClassVar[bool] = False
     max_recipients_per_request: ClassVar[int] = 1
     # A text longer than this (UTF-8 bytes, or characters) is refused by the vendor.
     max_message_bytes: ClassVar[int | None] = None

@@ -73,6 +73,7 @@ class Cloud467890Gateway(Gateway):
     local_push = False
     max_recipients_per_request = MAX_RECIPIENTS
     max_message_chars = MAX_CHARACTERS
+    drops_repeated_text = True
 
     @property
     def location(self) -> str:
