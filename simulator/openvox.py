@@ -66,6 +66,7 @@ class OpenvoxSimulator(Simulator):
         self.tokens: dict[str, float] = {}  # token -> when it was last used
         self.clock_offset = 0.0  # tests move time forward with this
         self.logins = 0
+        self.issued: list[str] = []  # every token handed out
         self.outbox: list[OutboxSms] = []
         self.inbox: list[dict[str, Any]] = []
         self.fail_numbers: dict[str, str] = {}
@@ -255,6 +256,7 @@ class OpenvoxSimulator(Simulator):
             return self._answer("auth/login", [], 401, "Username or password error")
         self.logins += 1
         token = secrets.token_urlsafe(24)
+        self.issued.append(token)
         self.tokens[token] = self.now()
         data = {
             "access_token": token,

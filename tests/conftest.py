@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -38,6 +40,43 @@ def load_fixture(vendor: str, name: str) -> str:
 def load_json(vendor: str, name: str) -> Any:
     """A JSON payload from the vendor's document."""
     return json.loads(load_fixture(vendor, name))
+
+
+# Secrets the suite configures, and tokens gateways hand out during it.
+SECRETS: set[str] = set()
+
+
+class _Collect(logging.Handler):
+    """Keeps every record the integration logs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+        if record.exc_info and record.exc_info[1]:
+            self.lines.append(repr(record.exc_info[1]))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_secret_is_logged() -> Iterator[None]:
+    """At the end of the suite: no password, md5 of one, or token was logged."""
+    logger = logging.getLogger("custom_components.sms_gateway")
+    collect = _Collect()
+    logger.addHandler(collect)
+    logger.setLevel(logging.DEBUG)
+    yield
+    logger.removeHandler(collect)
+    passwords = {PASSWORD, "s3cret", "ussdpwd", "sms-gateway-dev"}
+    secrets = SECRETS | passwords
+    for password in passwords:
+        secrets.add(hashlib.md5(password.encode()).hexdigest())
+        secrets.add(hashlib.md5(f"{password}-admin".encode()).hexdigest())
+    text = "\n".join(collect.lines)
+    assert collect.lines, "nothing was logged: the scan would prove nothing"
+    leaked = sorted(secret for secret in secrets if secret and secret in text)
+    assert not leaked, f"secrets in the log: {leaked}"
 
 
 @pytest.fixture(autouse=True)
@@ -139,6 +178,7 @@ async def openvox_sim(socket_enabled: None) -> AsyncIterator[OpenvoxSimulator]:
     simulator = OpenvoxSimulator(username="admin", password=PASSWORD)
     await simulator.start()
     yield simulator
+    SECRETS.update(simulator.issued)
     await simulator.stop()
 
 

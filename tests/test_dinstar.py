@@ -368,6 +368,7 @@ async def test_options_offer_the_receive_mode(
         "default_port",
         "receive_mode",
         "webhook_local_only",
+        "webhook_pin_source",
     ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],

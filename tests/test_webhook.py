@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 import logging
+import socket
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 from aiohttp import ClientSession
 from homeassistant.core import Event, HomeAssistant
@@ -258,3 +259,39 @@ async def test_push_over_a_plain_session(
         assert response.status == 200
     await hass.async_block_till_done()
     assert events[0].data["text"].endswith("【中国移动】")
+
+
+@pytest.mark.parametrize(
+    ("gateway_address", "status", "fired"),
+    [("127.0.0.1", 200, 1), ("192.0.2.7", 403, 0)],
+)
+async def test_pushes_pinned_to_the_gateways_address(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    gateway_address: str,
+    status: int,
+    fired: int,
+) -> None:
+    """With the option, only the gateway's host may push (the test client is 127.0.0.1)."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={"webhook_pin_source": True}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    events = await received(hass)
+    client = await hass_client_no_auth()
+    resolved = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (gateway_address, 0))]
+    with patch.object(
+        hass.loop, "getaddrinfo", AsyncMock(return_value=resolved)
+    ) as lookup:
+        for _ in range(2):  # the second push uses the address the first resolved
+            response = await client.post(
+                PATH, data=load_fixture("goip", "push_received.json")
+            )
+            assert response.status == status
+    assert lookup.await_count == 1
+    await hass.async_block_till_done()
+    assert len(events) == fired
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)

@@ -29,6 +29,7 @@ from .const import (
     CONF_DEFAULT_PORT,
     CONF_DEFAULT_RECIPIENTS,
     CONF_LOCAL_ONLY,
+    CONF_PIN_SOURCE,
     CONF_POLL_INTERVAL,
     CONF_RECEIVE_MODE,
     CONF_VENDOR,
@@ -424,6 +425,10 @@ class SmsGatewayOptionsFlow(OptionsFlow):
             )
         if Capability.PUSH in gateway.capabilities:
             schema[vol.Required(CONF_LOCAL_ONLY, default=gateway.local_push)] = (
+                selector.BooleanSelector()
+            )
+        if Capability.PUSH in gateway.capabilities and gateway.local_push:
+            schema[vol.Required(CONF_PIN_SOURCE, default=False)] = (
                 selector.BooleanSelector()
             )
         if Capability.PUSH_SETUP in gateway.capabilities:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from functools import partial
+from ipaddress import ip_address
+import socket
 
 from aiohttp.web import Request, Response
 from homeassistant.components import webhook
-from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.const import CONF_HOST, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 
-from .const import CONF_LOCAL_ONLY, DOMAIN, LOGGER, MAX_PUSH_BYTES
+from .const import CONF_LOCAL_ONLY, CONF_PIN_SOURCE, DOMAIN, LOGGER, MAX_PUSH_BYTES
 from .coordinator import SmsGatewayConfigEntry
 from .gateways.errors import GatewayPayloadError
 
@@ -19,12 +21,18 @@ def async_register_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) ->
     """Register the entry's webhook until the entry unloads."""
     gateway = entry.runtime_data.gateway
     webhook_id = entry.data[CONF_WEBHOOK_ID]
+    pinned: set[str] = set()  # the gateway's addresses, resolved at the first push
+    handler = (
+        partial(_async_handle_pinned, entry, pinned)
+        if entry.options.get(CONF_PIN_SOURCE)
+        else partial(_async_handle_push, entry)
+    )
     webhook.async_register(
         hass,
         DOMAIN,
         entry.title,
         webhook_id,
-        partial(_async_handle_push, entry),
+        handler,
         local_only=entry.options.get(CONF_LOCAL_ONLY, gateway.local_push),
         allowed_methods=gateway.push_methods,
     )
@@ -41,6 +49,25 @@ async def _read_limited(request: Request) -> bytes | None:
         if len(body) > MAX_PUSH_BYTES:
             return None
     return bytes(body)
+
+
+async def _async_handle_pinned(
+    entry: SmsGatewayConfigEntry,
+    pinned: set[str],
+    hass: HomeAssistant,
+    webhook_id: str,
+    request: Request,
+) -> Response:
+    """Only the gateway's own address may push."""
+    if not pinned:
+        infos = await hass.loop.getaddrinfo(
+            entry.data[CONF_HOST], None, type=socket.SOCK_STREAM
+        )
+        pinned.update(str(ip_address(info[4][0])) for info in infos)
+    if request.remote is None or str(ip_address(request.remote)) not in pinned:
+        LOGGER.debug("Refusing a push from %s, not the gateway", request.remote)
+        return Response(status=403)
+    return await _async_handle_push(entry, hass, webhook_id, request)
 
 
 async def _async_handle_push(

@@ -394,5 +394,5 @@ def as_int(value: Any) -> int | None:
         return None
     try:
         return int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "1e999"
         return None
