@@ -179,3 +179,15 @@ async def test_what_a_vendor_does_not_offer_raises(
     gateway = GoipGateway(None, {"host": "h", "port": 1})  # type: ignore[arg-type]
     with pytest.raises(GatewayError, match="goip"):
         await getattr(gateway, method)(*args)
+
+
+def test_the_suites_log_scan_sees_the_integrations_log_lines() -> None:
+    """conftest's end-of-suite secret scan reads what the integration logs."""
+    import logging
+
+    logger = logging.getLogger("custom_components.sms_gateway")
+    [collect] = [h for h in logger.handlers if type(h).__name__ == "_Collect"]
+    logging.getLogger("custom_components.sms_gateway.gateways.goip").debug(
+        "probe %s", 1
+    )
+    assert collect.lines[-1] == "probe 1"  # type: ignore[attr-defined]
