@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import contextlib
 from datetime import timedelta
 import hashlib
 import json
@@ -156,12 +157,22 @@ async def dinstar(
     hass: HomeAssistant, dinstar_entry: MockConfigEntry
 ) -> AsyncIterator[MockConfigEntry]:
     """The Dinstar entry, set up; unloaded again at the end."""
-    dinstar_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(dinstar_entry.entry_id)
+    async with loaded(hass, dinstar_entry) as entry:
+        yield entry
+
+
+@contextlib.asynccontextmanager
+async def loaded(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    """`entry`, set up; unloaded again at the end if a test left it loaded."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    yield dinstar_entry
-    if dinstar_entry.state.recoverable:
-        await hass.config_entries.async_unload(dinstar_entry.entry_id)
+    yield entry
+    if hass.config_entries.async_get_entry(entry.entry_id) and entry.state.recoverable:
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
 
 
 async def next_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
@@ -212,13 +223,5 @@ async def init_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> AsyncIterator[MockConfigEntry]:
     """The entry, set up; unloaded again at the end."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    yield mock_config_entry
-    if (
-        hass.config_entries.async_get_entry(mock_config_entry.entry_id)
-        and mock_config_entry.state.recoverable
-    ):
-        await hass.config_entries.async_unload(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    async with loaded(hass, mock_config_entry) as entry:
+        yield entry

@@ -32,7 +32,7 @@ from custom_components.sms_gateway.gateways.errors import (
 from custom_components.sms_gateway.gateways.models import DeliveryStatus, SendRequest
 from simulator.cloud_apiv1 import CloudApiV1Simulator
 
-from .conftest import WEBHOOK_ID, load_fixture, next_poll
+from .conftest import WEBHOOK_ID, load_fixture, loaded, next_poll
 
 ACCOUNT, PWD = "demo", "s3cret"
 
@@ -71,12 +71,8 @@ async def entry(
         unique_id=f"{ACCOUNT}@127.0.0.1",
         data=data(sim),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    yield entry
-    if entry.state.recoverable:
-        await hass.config_entries.async_unload(entry.entry_id)
+    async with loaded(hass, entry) as loaded_entry:
+        yield loaded_entry
 
 
 async def test_balance_send_and_reports(

@@ -26,7 +26,7 @@ from custom_components.sms_gateway.const import (
 )
 from simulator.openvox import OpenvoxSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, next_poll
+from .conftest import PASSWORD, WEBHOOK_ID, loaded, next_poll
 
 
 def openvox_data(sim: OpenvoxSimulator) -> dict[str, Any]:
@@ -52,12 +52,8 @@ async def openvox(
         unique_id=f"127.0.0.1:{openvox_sim.port}",
         data=openvox_data(openvox_sim),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    yield entry
-    if entry.state.recoverable:
-        await hass.config_entries.async_unload(entry.entry_id)
+    async with loaded(hass, entry) as loaded_entry:
+        yield loaded_entry
 
 
 async def point_pushes_at(
