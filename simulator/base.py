@@ -14,7 +14,9 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 _LOGGER = logging.getLogger(__name__)
 
-FAULTS = ("http500", "malformed", "timeout", "reset")
+FAULTS = ("http500", "malformed", "timeout", "slow", "reset")
+# How late a "slow" gateway answers: half of the integration's timeout.
+SLOW_SECONDS = 5.0
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -29,6 +31,9 @@ class Simulator(ABC):
         self.username = username
         self.password = password
         self.fault: str | None = None
+        self.duplicate_pushes = False
+        # every push made: method, URL, what `pushes` shows, request arguments
+        self.delivered: list[tuple[str, str, Any, dict[str, Any]]] = []
         self.pushes: list[tuple[str, Any, int | None]] = []
         self.requests: list[str] = []
         self.app = web.Application(middlewares=[self._fault_middleware])
@@ -36,11 +41,15 @@ class Simulator(ABC):
         self.app.router.add_get("/_control/state", self._control_state)
         self.app.router.add_post("/_control/canned", self._control_canned)
         self.app.router.add_post("/_control/advance", self._control_advance)
+        self.app.router.add_post("/_control/restart", self._control_restart)
+        self.app.router.add_post("/_control/revoke", self._control_revoke)
         # path -> (status, body) answered once instead of the real handler
         self.canned: dict[str, tuple[int, str]] = {}
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
         self._hang = asyncio.Event()
+        self.restarts = 0
+        self.held = 0  # requests a "slow" or "timeout" fault holds now
         self.port = 0
         self.https_port = 0
 
@@ -56,7 +65,10 @@ class Simulator(ABC):
 
         With `https_port`, also serve HTTPS there with a self-signed certificate.
         """
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # A handler stops when its client goes away, as on a real gateway.
+        self._runner = web.AppRunner(
+            self.app, access_log=None, handler_cancellation=True
+        )
         await self._runner.setup()
         self.port = await self._site(host, port, None)
         if https_port is not None:
@@ -87,6 +99,15 @@ class Simulator(ABC):
         if self._runner:
             await self._runner.cleanup()
 
+    def restart(self) -> None:
+        """Reboot: sessions (nonces, tokens) are forgotten; subclasses say which."""
+        self.restarts += 1
+
+    def revoke(self) -> None:
+        """The password is changed behind Home Assistant's back; sessions end."""
+        self.password = "revoked"
+        self.restart()
+
     def state(self) -> dict[str, Any]:
         """What `/_control/state` shows; subclasses add theirs."""
         return {"fault": self.fault, "pushes": len(self.pushes)}
@@ -95,14 +116,37 @@ class Simulator(ABC):
         """POST `payload` as JSON to `url`; return the HTTP status (None: failed)."""
         if not url:
             return None
+        return await self.deliver("POST", url, payload, json=payload)
+
+    async def deliver(
+        self, method: str, url: str, record: Any, **body: Any
+    ) -> int | None:
+        """Make one push; twice while `duplicate_pushes`, as a retrying gateway would.
+
+        Each attempt is kept in `pushes` with `record`. Return the last HTTP
+        status (None: failed).
+        """
+        self.delivered.append((method, url, record, body))
         status: int | None = None
-        try:
-            async with self._session().post(url, json=payload) as response:
-                status = response.status
-        except (ClientError, TimeoutError) as err:
-            _LOGGER.warning("push to %s failed: %s", url, err)
-        self.pushes.append((url, payload, status))
+        for _ in range(2 if self.duplicate_pushes else 1):
+            try:
+                async with self._session().request(method, url, **body) as response:
+                    status = response.status
+            except (ClientError, TimeoutError) as err:
+                _LOGGER.warning("push to %s failed: %s", url, err)
+                status = None
+            self.pushes.append((url, record, status))
         return status
+
+    async def replay(self, start: int = 0) -> int:
+        """Make every push since the `start`-th again; return how many.
+
+        As a gateway does that missed the answers (Home Assistant restarted).
+        """
+        again = self.delivered[start:]
+        for method, url, record, body in again:
+            await self.deliver(method, url, record, **body)
+        return len(again)
 
     def _session(self) -> ClientSession:
         """The client the simulator pushes with."""
@@ -121,8 +165,15 @@ class Simulator(ABC):
             return web.Response(status=500, text="Internal Server Error")
         if self.fault == "malformed":
             return web.Response(text='{"result": "ACC', content_type="application/json")
-        if self.fault == "timeout":
-            await self._hang.wait()
+        if self.fault in ("slow", "timeout"):
+            self.held += 1
+            try:
+                if self.fault == "slow":
+                    await asyncio.sleep(SLOW_SECONDS)
+                else:
+                    await self._hang.wait()
+            finally:
+                self.held -= 1
         if self.fault == "reset" and request.transport is not None:
             request.transport.close()
         if canned := self.canned.pop(request.path, None):
@@ -132,11 +183,13 @@ class Simulator(ABC):
         return await handler(request)
 
     async def _control_fault(self, request: web.Request) -> web.Response:
-        mode = (await request.json()).get("mode")
+        body = await request.json()
+        mode = body.get("mode")
         if mode is not None and mode not in FAULTS:
             return json_response({"error": f"unknown fault {mode}"}, status=400)
         self.fault = mode
-        return json_response({"fault": mode})
+        self.duplicate_pushes = bool(body.get("duplicate_pushes", False))
+        return json_response({"fault": mode, "duplicate_pushes": self.duplicate_pushes})
 
     async def _control_advance(self, request: web.Request) -> web.Response:
         return json_response({"pushes": await self.advance()})
@@ -145,6 +198,14 @@ class Simulator(ABC):
         body = await request.json()
         self.canned[body["path"]] = (int(body.get("status", 200)), body["body"])
         return json_response({"canned": body["path"]})
+
+    async def _control_restart(self, request: web.Request) -> web.Response:
+        self.restart()
+        return json_response({"restarted": True})
+
+    async def _control_revoke(self, request: web.Request) -> web.Response:
+        self.revoke()
+        return json_response({"revoked": True})
 
     async def _control_state(self, request: web.Request) -> web.Response:
         return json_response(self.state())

@@ -9,7 +9,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import ClientError, web
+from aiohttp import web
 
 from .base import Simulator, json_response
 
@@ -44,6 +44,11 @@ class Cloud467890Simulator(Simulator):
         self.app.router.add_post("/Admin/index.php/Message/balance", self._balance)
         self.app.router.add_post("/_control/config", self._control_config)
 
+    def revoke(self) -> None:
+        """The account's password changes."""
+        super().revoke()
+        self.accounts[self.username].password = self.password
+
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """The platform has no incoming SMS."""
 
@@ -54,14 +59,7 @@ class Cloud467890Simulator(Simulator):
             state = "UNKNOWN" if number in self.undelivered else "DELIVRD"
             body = f"Report={msgid},{number},{state},{datetime.now():%Y-%m-%d %H:%M:%S}"
             if self.report_url:
-                try:
-                    async with self._session().post(
-                        self.report_url, data=body
-                    ) as response:
-                        status: int | None = response.status
-                except (ClientError, TimeoutError):
-                    status = None
-                self.pushes.append((self.report_url, body, status))
+                await self.deliver("POST", self.report_url, body, data=body)
                 pushes += 1
         self.due.clear()
         return pushes

@@ -6,7 +6,7 @@ from datetime import datetime
 import hashlib
 from typing import Any
 
-from aiohttp import ClientError, web
+from aiohttp import web
 
 from .base import Simulator, json_response
 
@@ -103,12 +103,7 @@ class CloudApiV1Simulator(Simulator):
     async def _callback(self, url: str | None, payload: dict[str, Any]) -> int:
         if not url:
             return 0
-        try:
-            async with self._session().post(url, json=payload) as response:
-                status: int | None = response.status
-        except (ClientError, TimeoutError):
-            status = None
-        self.pushes.append((url, payload, status))
+        await self.push(url, payload)
         return 1
 
     async def _send(self, form: Any) -> web.Response:

@@ -212,13 +212,17 @@ class DinstarSimulator(Simulator):
         self.app.router.add_post("/_control/port", self._control_port)
         self.app.router.add_delete("/_control/port/{port}", self._control_delete_port)
         self.app.router.add_post("/_control/incoming", self._control_incoming)
-        self.app.router.add_post("/_control/restart", self._control_restart)
         self.app.router.add_post("/_control/register", self._control_register)
         self.app.router.add_post("/_control/power", self._control_power)
         self.app.router.add_post("/_control/exception", self._control_exception)
         self.app.router.add_post("/_control/call", self._control_call)
 
     # --- state changes, for tests (direct) and the control API ----------------
+
+    def restart(self) -> None:
+        """Every nonce is forgotten."""
+        super().restart()
+        self.auth.restart()
 
     def set_port(self, index: int, /, **changes: Any) -> Port:
         """Create or change a port."""
@@ -752,7 +756,3 @@ class DinstarSimulator(Simulator):
             int(body["duration"]),
         )
         return json_response(record)
-
-    async def _control_restart(self, request: web.Request) -> web.Response:
-        self.auth.restart()
-        return json_response({"restarted": True})

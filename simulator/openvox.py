@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 import uuid
 
-from aiohttp import ClientError, web
+from aiohttp import web
 
 from .base import Simulator, json_response
 
@@ -112,6 +112,11 @@ class OpenvoxSimulator(Simulator):
         self.app.router.add_post("/_control/incoming", self._control_incoming)
         self.app.router.add_post("/_control/span", self._control_span)
         self.app.router.add_post("/_control/clock", self._control_clock)
+
+    def restart(self) -> None:
+        """Every token is forgotten."""
+        super().restart()
+        self.tokens.clear()
 
     def now(self) -> float:
         """The gateway's clock (moved by tests, never slept for)."""
@@ -219,13 +224,7 @@ class OpenvoxSimulator(Simulator):
         return await self._get(url, values)
 
     async def _get(self, url: str, values: dict[str, str]) -> int:
-        status: int | None = None
-        try:
-            async with self._session().get(url) as response:
-                status = response.status
-        except (ClientError, TimeoutError):
-            status = None
-        self.pushes.append((url, values, status))
+        await self.deliver("GET", url, values)
         return 1
 
     # --- the vendor API --------------------------------------------------------

@@ -1,85 +1,255 @@
-"""Faults, for every vendor: entities go unavailable within one poll, come back
-within one poll after the fault clears, and a send during the fault raises a
-translated error and reports no success.
+"""Faults, for every vendor, injected through the simulators.
+
+Entities go unavailable within one poll and come back within one poll after
+the fault clears; a send during the fault raises a translated error and
+reports no success; a slow answer is waited for; a rebooted gateway (new
+nonce or token) costs nothing visible; revoked credentials start reauth; and
+an unloaded entry leaves no task, timer or listener behind.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.sms_gateway.const import DOMAIN
-from simulator import SIMULATORS
+from simulator.base import SLOW_SECONDS, Simulator
 
-from . import test_cloud_467890, test_cloud_apiv1, test_openvox
-from .conftest import PASSWORD, dinstar_data, goip_data, next_poll
-
-# vendor -> (the simulator's account, the entry's data for a simulator)
-VENDORS: dict[str, tuple[tuple[str, str], Any]] = {
-    "goip": (("admin", PASSWORD), goip_data),
-    "dinstar": (("admin", PASSWORD), dinstar_data),
-    "openvox": (("admin", PASSWORD), test_openvox.openvox_data),
-    "cloud_467890": (
-        (test_cloud_467890.UID, test_cloud_467890.PWD),
-        test_cloud_467890.data,
-    ),
-    "cloud_apiv1": (
-        (test_cloud_apiv1.ACCOUNT, test_cloud_apiv1.PWD),
-        test_cloud_apiv1.data,
-    ),
-}
+from .conftest import next_poll
+from .vendors import VENDORS
 
 
-# A hanging gateway ("timeout") is tested apart (client and set-up tests): with
-# the frozen clock of these polls, its timeout needs its own timer firing.
+@pytest.fixture(params=sorted(VENDORS))
+async def sim(
+    request: pytest.FixtureRequest, socket_enabled: None
+) -> AsyncIterator[Simulator]:
+    """Each vendor's simulator in turn."""
+    simulator = VENDORS[request.param].simulator(4)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def entry(hass: HomeAssistant, sim: Simulator) -> AsyncIterator[MockConfigEntry]:
+    """An entry against the simulator, set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title=sim.vendor, data=VENDORS[sim.vendor].data(sim)
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    sim.fault = None  # unloading logs out
+    if entry.state is ConfigEntryState.LOADED:
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+def sensors_of(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    """The entry's enabled sensors, all available."""
+    registry = er.async_get(hass)
+    sensors = [
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.domain == "sensor" and not e.disabled
+    ]
+    assert sensors
+    assert all(hass.states.get(s).state != STATE_UNAVAILABLE for s in sensors)
+    return sensors
+
+
+def available(hass: HomeAssistant, sensors: list[str]) -> bool:
+    """Whether all `sensors` are available (False: all unavailable)."""
+    states = {hass.states.get(s).state == STATE_UNAVAILABLE for s in sensors}
+    assert len(states) == 1, "some sensors unavailable, some not"
+    return not states.pop()
+
+
+async def send_one(hass: HomeAssistant) -> None:
+    """`send_sms` to one number."""
+    await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": "13600000000", "message": "x"},
+        blocking=True,
+        return_response=True,
+    )
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Yield to the loop (no time passes) until `condition` holds."""
+    for _ in range(10_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("never happened")
+
+
+async def poll_while_held(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, sim: Simulator, step: float
+) -> None:
+    """One poll; each request the simulator holds lets `step` seconds pass."""
+    poll = hass.async_create_task(
+        hass.config_entries.async_entries(DOMAIN)[
+            0
+        ].runtime_data.coordinator.async_refresh()
+    )
+    while not poll.done():
+        await until(lambda: sim.held > 0 or poll.done())
+        if not poll.done():
+            freezer.tick(timedelta(seconds=step))
+            async_fire_time_changed(hass)
+            await until(lambda: sim.held == 0 or poll.done())
+    await poll
+
+
 @pytest.mark.parametrize("fault", ["http500", "malformed", "reset"])
-@pytest.mark.parametrize("vendor", sorted(VENDORS))
 async def test_a_fault_and_its_end(
     hass: HomeAssistant,
-    socket_enabled: None,
-    entity_registry: er.EntityRegistry,
     freezer: FrozenDateTimeFactory,
-    vendor: str,
+    sim: Simulator,
+    entry: MockConfigEntry,
     fault: str,
 ) -> None:
-    (username, password), data = VENDORS[vendor]
-    sim = SIMULATORS[vendor](username=username, password=password)
-    await sim.start()
-    try:
-        entry = MockConfigEntry(domain=DOMAIN, title=vendor, data=data(sim))
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        sensors = [
-            e.entity_id
-            for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-            if e.domain == "sensor" and not e.disabled
-        ]
-        assert sensors
-        assert all(hass.states.get(s).state != STATE_UNAVAILABLE for s in sensors)
+    sensors = sensors_of(hass, entry)
+    sim.fault = fault
+    await next_poll(hass, freezer)
+    assert not available(hass, sensors)
+    with pytest.raises(HomeAssistantError) as err:
+        await send_one(hass)
+    assert err.value.translation_key in ("cannot_connect", "unexpected_answer")
 
-        sim.fault = fault
-        await next_poll(hass, freezer)
-        assert all(hass.states.get(s).state == STATE_UNAVAILABLE for s in sensors)
-        with pytest.raises(HomeAssistantError) as err:
-            await hass.services.async_call(
-                DOMAIN,
-                "send_sms",
-                {"recipients": "13600000000", "message": "x"},
-                blocking=True,
-            )
-        assert err.value.translation_key in ("cannot_connect", "unexpected_answer")
+    sim.fault = None
+    await next_poll(hass, freezer)
+    assert available(hass, sensors)
 
-        sim.fault = None
-        await next_poll(hass, freezer)
-        assert all(hass.states.get(s).state != STATE_UNAVAILABLE for s in sensors)
-        await hass.config_entries.async_unload(entry.entry_id)
-    finally:
-        await sim.stop()
+
+async def test_a_hanging_gateway_times_out(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: Simulator,
+    entry: MockConfigEntry,
+) -> None:
+    """A request unanswered for the timeout (10 s) fails the poll; the next is fine."""
+    sensors = sensors_of(hass, entry)
+    sim.fault = "timeout"
+    await poll_while_held(hass, freezer, sim, step=11)
+    assert not available(hass, sensors)
+    await until(lambda: sim.held == 0)
+    send = hass.async_create_task(send_one(hass))
+    await until(lambda: sim.held > 0)
+    freezer.tick(timedelta(seconds=11))
+    async_fire_time_changed(hass)
+    with pytest.raises(HomeAssistantError) as err:
+        await send
+    assert err.value.translation_key == "cannot_connect"
+
+    sim.fault = None
+    await next_poll(hass, freezer)
+    assert available(hass, sensors)
+
+
+async def test_a_slow_gateway_is_waited_for(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: Simulator,
+    entry: MockConfigEntry,
+) -> None:
+    """Answers 5 s late, within the timeout: nothing goes unavailable."""
+    sensors = sensors_of(hass, entry)
+    sim.fault = "slow"
+    await poll_while_held(hass, freezer, sim, step=SLOW_SECONDS + 0.5)
+    assert available(hass, sensors)
+    assert entry.runtime_data.coordinator.last_update_success
+
+
+async def test_a_rebooted_gateway_costs_nothing_visible(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: Simulator,
+    entry: MockConfigEntry,
+) -> None:
+    """Nonces and tokens of before the reboot are refused: new ones are taken."""
+    sensors = sensors_of(hass, entry)
+    sim.restart()
+    await next_poll(hass, freezer)
+    assert available(hass, sensors)
+    await send_one(hass)
+    assert not hass.config_entries.flow.async_progress()
+
+
+async def test_revoked_credentials_start_reauth(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: Simulator,
+    entry: MockConfigEntry,
+) -> None:
+    sensors_of(hass, entry)
+    sim.revoke()
+    with pytest.raises(HomeAssistantError) as err:
+        await send_one(hass)
+    assert err.value.translation_key == "invalid_auth"
+    await next_poll(hass, freezer)
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert entry.state is ConfigEntryState.SETUP_ERROR or not (
+        entry.runtime_data.coordinator.last_update_success
+    )
+
+
+async def test_nothing_is_left_behind_after_unloading(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """A second set-up and unload (the first loads Home Assistant's own
+    components) leaves the bus, the webhooks, tasks and timers as they were."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title=sim.vendor, data=VENDORS[sim.vendor].data(sim)
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    listeners = hass.bus.async_listeners()
+    webhooks = set(hass.data.get("webhook", {}))
+    timers = _timers(hass)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert _timers(hass) > timers  # the poll, at least
+    assert hass.bus.async_listeners() != listeners or sim.vendor == "goip"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.bus.async_listeners() == listeners
+    assert set(hass.data.get("webhook", {})) == webhooks
+    assert not _our_tasks(hass)
+    assert _timers(hass) <= timers
+
+
+def _our_tasks(hass: HomeAssistant) -> list[asyncio.Task[object]]:
+    return [
+        task
+        for task in asyncio.all_tasks(hass.loop)
+        if not task.done() and "sms_gateway" in repr(task.get_coro())
+    ]
+
+
+def _timers(hass: HomeAssistant) -> set[asyncio.TimerHandle]:
+    return {
+        handle
+        for handle in hass.loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled()
+    }

@@ -1,0 +1,154 @@
+"""Every vendor, the same way: its simulator, entry data, pushes and incoming SMS.
+
+Tests that must hold for all five vendors (faults, exactly once, webhook
+fuzzing) take their vendor from `VENDORS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from custom_components.sms_gateway.const import CONF_VENDOR
+from simulator.base import Simulator
+from simulator.cloud_467890 import Cloud467890Simulator
+from simulator.cloud_apiv1 import CloudApiV1Simulator
+from simulator.dinstar import DinstarSimulator
+from simulator.goip import GoipSimulator
+from simulator.openvox import OpenvoxSimulator
+
+from .conftest import PASSWORD, WEBHOOK_ID
+
+CLOUD_ACCOUNT = "10001"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vendor:
+    """How a test drives one vendor's simulator."""
+
+    name: str
+    simulator: Callable[[int], Simulator]  # ports -> a simulator, not started
+    data: Callable[[Simulator], dict[str, Any]]
+    point_pushes: Callable[[Simulator, str], None]  # at this webhook URL
+    # port index, sender, text: an SMS arrives (None: the vendor receives none)
+    receive: Callable[[Simulator, int, str, str], Awaitable[Any]] | None
+
+
+def _lan(vendor: str, sim: Simulator, **extra: Any) -> dict[str, Any]:
+    return {
+        CONF_VENDOR: vendor,
+        "host": "127.0.0.1",
+        "port": sim.port,
+        "username": "admin",
+        "password": PASSWORD,
+        "ssl": False,
+        "verify_ssl": True,
+        "webhook_id": WEBHOOK_ID,
+        **extra,
+    }
+
+
+def _cloud(vendor: str, sim: Simulator, account_key: str) -> dict[str, Any]:
+    return {
+        CONF_VENDOR: vendor,
+        "base_url": sim.url,
+        account_key: CLOUD_ACCOUNT,
+        "password": PASSWORD,
+        "webhook_id": WEBHOOK_ID,
+    }
+
+
+def _point_goip(sim: Any, url: str) -> None:
+    sim.result_url = sim.receive_url = url
+
+
+def _point_dinstar(sim: Any, url: str) -> None:
+    sim.push_url = url
+
+
+def _point_openvox(sim: Any, url: str) -> None:
+    """What "point this gateway's pushes at Home Assistant" writes."""
+    parts = urlsplit(url)
+    sim.push_config.update(
+        enable=1,
+        reports_enable=1,
+        results_enable=1,
+        url_host=parts.hostname,
+        url_port=str(parts.port),
+        url_path=parts.path.lstrip("/"),
+        url_from_num="phonenumber",
+        url_to_num="port",
+        url_portname="portname",
+        url_message="message",
+        url_time="time",
+        url_imsi="imsi",
+        url_status="status",
+    )
+
+
+def _point_467890(sim: Any, url: str) -> None:
+    sim.report_url = url
+
+
+def _point_apiv1(sim: Any, url: str) -> None:
+    sim.report_url = sim.mo_url = url
+
+
+async def _receive_goip(sim: Any, port: int, sender: str, text: str) -> Any:
+    return await sim.inject_incoming(list(sim.lines)[port], sender, text)
+
+
+async def _receive_dinstar(sim: Any, port: int, sender: str, text: str) -> Any:
+    return await sim.inject_incoming(port, sender, text)
+
+
+async def _receive_openvox(sim: Any, port: int, sender: str, text: str) -> Any:
+    return await sim.inject_incoming(port + 1, sender, text)
+
+
+async def _receive_apiv1(sim: Any, port: int, sender: str, text: str) -> Any:
+    return await sim.inject_incoming(sender, text)
+
+
+VENDORS: dict[str, Vendor] = {
+    vendor.name: vendor
+    for vendor in (
+        Vendor(
+            name="goip",
+            simulator=lambda ports: GoipSimulator("admin", PASSWORD, lines=ports),
+            data=lambda sim: _lan("goip", sim),
+            point_pushes=_point_goip,
+            receive=_receive_goip,
+        ),
+        Vendor(
+            name="dinstar",
+            simulator=lambda ports: DinstarSimulator("admin", PASSWORD, ports=ports),
+            data=lambda sim: _lan("dinstar", sim),
+            point_pushes=_point_dinstar,
+            receive=_receive_dinstar,
+        ),
+        Vendor(
+            name="openvox",
+            simulator=lambda ports: OpenvoxSimulator("admin", PASSWORD, ports=ports),
+            data=lambda sim: _lan("openvox", sim),
+            point_pushes=_point_openvox,
+            receive=_receive_openvox,
+        ),
+        Vendor(
+            name="cloud_467890",
+            simulator=lambda ports: Cloud467890Simulator(CLOUD_ACCOUNT, PASSWORD),
+            data=lambda sim: _cloud("cloud_467890", sim, "uid"),
+            point_pushes=_point_467890,
+            receive=None,
+        ),
+        Vendor(
+            name="cloud_apiv1",
+            simulator=lambda ports: CloudApiV1Simulator(CLOUD_ACCOUNT, PASSWORD),
+            data=lambda sim: _cloud("cloud_apiv1", sim, "account"),
+            point_pushes=_point_apiv1,
+            receive=_receive_apiv1,
+        ),
+    )
+}
