@@ -14,7 +14,6 @@ from custom_components.sms_gateway.gateways.base import (
     chunked,
     loads_lenient,
     normalize_number,
-    unique_recipients,
 )
 from custom_components.sms_gateway.gateways.cms import cms_error_text
 from custom_components.sms_gateway.gateways.errors import (
@@ -114,10 +113,6 @@ def test_numbers_and_recipients() -> None:
         normalize_number("call me")
     with pytest.raises(ValueError):
         normalize_number("")
-    assert unique_recipients(["1 2 3", "123", "45", "123"]) == (
-        ["123", "45"],
-        ["123", "123"],
-    )
     assert chunked(["a", "b", "c"], 2) == [["a", "b"], ["c"]]
 
 

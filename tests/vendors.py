@@ -34,6 +34,9 @@ class Vendor:
     point_pushes: Callable[[Simulator, str], None]  # at this webhook URL
     # port index, sender, text: an SMS arrives (None: the vendor receives none)
     receive: Callable[[Simulator, int, str, str], Awaitable[Any]] | None
+    sent_numbers: Callable[[Simulator], list[str]]  # as the requests named them
+    # port index: its SIM drops off the network (None: the vendor has no ports)
+    unregister: Callable[[Simulator, int], None] | None
 
 
 def _lan(vendor: str, sim: Simulator, **extra: Any) -> dict[str, Any]:
@@ -112,6 +115,22 @@ async def _receive_apiv1(sim: Any, port: int, sender: str, text: str) -> Any:
     return await sim.inject_incoming(sender, text)
 
 
+def _unregister_goip(sim: Any, port: int) -> None:
+    sim.set_line(list(sim.lines)[port], reg="LOGOUT")
+
+
+def _unregister_dinstar(sim: Any, port: int) -> None:
+    sim.set_port(port, reg="UNREGISTER")
+
+
+def _unregister_openvox(sim: Any, port: int) -> None:
+    sim.spans[port + 1].registered = False
+
+
+def _due_numbers(sim: Any) -> list[str]:
+    return [number for _, number in sim.due]
+
+
 VENDORS: dict[str, Vendor] = {
     vendor.name: vendor
     for vendor in (
@@ -121,6 +140,10 @@ VENDORS: dict[str, Vendor] = {
             data=lambda sim: _lan("goip", sim),
             point_pushes=_point_goip,
             receive=_receive_goip,
+            sent_numbers=lambda sim: [
+                sub.number for subs in sim.tasks.values() for sub in subs
+            ],
+            unregister=_unregister_goip,
         ),
         Vendor(
             name="dinstar",
@@ -128,6 +151,8 @@ VENDORS: dict[str, Vendor] = {
             data=lambda sim: _lan("dinstar", sim),
             point_pushes=_point_dinstar,
             receive=_receive_dinstar,
+            sent_numbers=lambda sim: [sms.number for sms in sim.outgoing],
+            unregister=_unregister_dinstar,
         ),
         Vendor(
             name="openvox",
@@ -135,6 +160,8 @@ VENDORS: dict[str, Vendor] = {
             data=lambda sim: _lan("openvox", sim),
             point_pushes=_point_openvox,
             receive=_receive_openvox,
+            sent_numbers=lambda sim: [sms.phonenumber for sms in sim.outbox],
+            unregister=_unregister_openvox,
         ),
         Vendor(
             name="cloud_467890",
@@ -142,6 +169,8 @@ VENDORS: dict[str, Vendor] = {
             data=lambda sim: _cloud("cloud_467890", sim, "uid"),
             point_pushes=_point_467890,
             receive=None,
+            sent_numbers=_due_numbers,
+            unregister=None,
         ),
         Vendor(
             name="cloud_apiv1",
@@ -149,6 +178,8 @@ VENDORS: dict[str, Vendor] = {
             data=lambda sim: _cloud("cloud_apiv1", sim, "account"),
             point_pushes=_point_apiv1,
             receive=_receive_apiv1,
+            sent_numbers=_due_numbers,
+            unregister=None,
         ),
     )
 }

@@ -12,7 +12,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry
 from .errors import translate_errors
-from .gateways.base import normalize_number
+from .gateways.errors import UnsupportedNumberError
 from .gateways.models import Capability, Registration, SendRequest, SendResult
 from .gateways.text import Encoding
 
@@ -88,7 +88,9 @@ def _check(entry: SmsGatewayConfigEntry, request: SendRequest) -> None:
         raise _invalid("no_recipients")
     for recipient in request.recipients:
         try:
-            normalize_number(recipient)
+            gateway.normalize_recipient(recipient)
+        except UnsupportedNumberError:
+            raise _invalid("number_not_supported", number=recipient) from None
         except ValueError:
             raise _invalid("invalid_number", number=recipient) from None
     if request.port is not None:
@@ -123,7 +125,7 @@ def _without_repeats(
     data = entry.runtime_data
     if not data.gateway.drops_repeated_text:
         return request, ()
-    numbers = [normalize_number(r) for r in request.recipients]
+    numbers = [data.gateway.normalize_recipient(r) for r in request.recipients]
     repeated = data.inbound.already_sent(numbers, request.message)
     rest = tuple(n for n in numbers if n not in repeated)
     return replace(request, recipients=rest), tuple(repeated)

@@ -22,6 +22,7 @@ from .errors import (
     GatewayPayloadError,
     GatewayRejectedError,
     GatewayTlsError,
+    UnsupportedNumberError,
 )
 from .models import (
     Capability,
@@ -106,6 +107,9 @@ class Gateway(ABC):
     # A text longer than this (UTF-8 bytes, or characters) is refused by the vendor.
     max_message_bytes: ClassVar[int | None] = None
     max_message_chars: ClassVar[int | None] = None
+    # A platform that sends within one country only, numbers written without
+    # its country code: "+86 136..." is sent as "136...", "+49 ..." refused.
+    domestic_country_code: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -222,6 +226,34 @@ class Gateway(ABC):
     async def async_cancel_task(self, task_id: str) -> None:
         """Stop what of a send request is still queued (vendors with `CANCEL`)."""
         raise GatewayError(f"{self.vendor} cannot cancel a send")
+
+    def normalize_recipient(self, number: str) -> str:
+        """`number` as this vendor takes it.
+
+        Raises `ValueError` for what is no phone number, and its subclass
+        `UnsupportedNumberError` for a number this vendor does not send to.
+        """
+        cleaned = normalize_number(number)
+        if (code := self.domestic_country_code) is None:
+            return cleaned
+        for prefix in (f"+{code}", f"00{code}"):
+            if cleaned.startswith(prefix):
+                return cleaned.removeprefix(prefix)
+        if cleaned.startswith(("+", "00")):
+            raise UnsupportedNumberError(f"not a domestic number: {number!r}")
+        return cleaned
+
+    def unique_recipients(self, request: SendRequest) -> tuple[list[str], list[str]]:
+        """The request's recipients normalised in first-seen order, and duplicates."""
+        seen: dict[str, None] = {}
+        merged: list[str] = []
+        for recipient in request.recipients:
+            number = self.normalize_recipient(recipient)
+            if number in seen:
+                merged.append(number)
+            else:
+                seen[number] = None
+        return list(seen), merged
 
     @classmethod
     @abstractmethod
@@ -348,19 +380,6 @@ def normalize_number(number: str) -> str:
     if not _VALID_NUMBER.fullmatch(cleaned):
         raise ValueError(f"invalid phone number: {number!r}")
     return cleaned
-
-
-def unique_recipients(recipients: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Normalised recipients in first-seen order, and the duplicates dropped."""
-    seen: dict[str, None] = {}
-    merged: list[str] = []
-    for recipient in recipients:
-        number = normalize_number(recipient)
-        if number in seen:
-            merged.append(number)
-        else:
-            seen[number] = None
-    return list(seen), merged
 
 
 def chunked(items: list[str], size: int) -> list[list[str]]:

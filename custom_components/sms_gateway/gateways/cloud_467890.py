@@ -19,7 +19,6 @@ from .base import (
     as_local_time,
     as_text,
     read_fields,
-    unique_recipients,
 )
 from .errors import (
     GatewayAuthError,
@@ -62,6 +61,7 @@ class Cloud467890Gateway(Gateway):
     """An account on the 467890 platform."""
 
     vendor = "cloud_467890"
+    domestic_country_code = "86"
     capabilities = frozenset({Capability.SEND, Capability.STATUS, Capability.PUSH})
     gateway_fields = frozenset({GatewayField.BALANCE})
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
@@ -119,7 +119,7 @@ class Cloud467890Gateway(Gateway):
 
     async def async_send(self, request: SendRequest) -> SendResult:
         """`Message/send` for up to 5000 numbers; ids are `<msgid>.<number>`."""
-        numbers, merged = unique_recipients(request.recipients)
+        numbers, merged = self.unique_recipients(request)
 
         async def send_chunk(chunk: list[str]) -> list[RecipientResult]:
             answer = await self._call(

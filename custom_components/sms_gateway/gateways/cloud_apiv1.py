@@ -26,7 +26,6 @@ from .base import (
     as_text,
     loads_lenient,
     read_fields,
-    unique_recipients,
 )
 from .errors import (
     GatewayAuthError,
@@ -66,6 +65,7 @@ class CloudApiV1Gateway(Gateway):
     """An account on an api/v1 platform."""
 
     vendor = "cloud_apiv1"
+    domestic_country_code = "86"
     capabilities = frozenset(
         {
             Capability.SEND,
@@ -135,7 +135,7 @@ class CloudApiV1Gateway(Gateway):
 
     async def async_send(self, request: SendRequest) -> SendResult:
         """`send` of up to 3000 numbers under our own task id."""
-        numbers, merged = unique_recipients(request.recipients)
+        numbers, merged = self.unique_recipients(request)
 
         async def send_chunk(chunk: list[str]) -> list[RecipientResult]:
             task_id = uuid.uuid4().hex

@@ -29,7 +29,6 @@ from .base import (
     chunked,
     loads_lenient,
     read_json_push,
-    unique_recipients,
 )
 from .digest import DigestAuth
 from .errors import (
@@ -322,7 +321,7 @@ class DinstarGateway(Gateway):
         """`send_sms` in requests of 128 numbers; the user_id is the message_id."""
         if len(request.message.encode()) > MAX_TEXT_BYTES:
             raise _rejected(413)
-        numbers, merged = unique_recipients(request.recipients)
+        numbers, merged = self.unique_recipients(request)
         encoding = request.encoding or encoding_of(request.message)
         base: dict[str, Any] = {
             "text": request.message,

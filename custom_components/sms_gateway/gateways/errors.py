@@ -55,3 +55,7 @@ class GatewayRejectedError(GatewayError):
         self.code = code
         self.reason = reason or code
         self.kind = kind
+
+
+class UnsupportedNumberError(ValueError):
+    """A phone number the vendor does not send to (another country)."""

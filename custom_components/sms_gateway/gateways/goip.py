@@ -19,7 +19,6 @@ from .base import (
     as_text,
     loads_lenient,
     read_json_push,
-    unique_recipients,
 )
 from .cms import cms_error_text
 from .errors import (
@@ -164,7 +163,7 @@ class GoipGateway(Gateway):
 
     async def async_send(self, request: SendRequest) -> SendResult:
         """`sendsms` in requests of at most 9999 numbers; ids are `<taskID>.<number>`."""
-        numbers, merged = unique_recipients(request.recipients)
+        numbers, merged = self.unique_recipients(request)
         routing: dict[str, str] = {}
         if request.port:
             routing["goip_line"] = request.port

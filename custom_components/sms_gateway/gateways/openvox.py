@@ -25,7 +25,6 @@ from .base import (
     as_local_time,
     as_text,
     loads_lenient,
-    unique_recipients,
 )
 from .errors import (
     GatewayAuthError,
@@ -281,7 +280,7 @@ class OpenvoxGateway(Gateway):
 
     async def async_send(self, request: SendRequest) -> SendResult:
         """`/sms/send`, one number per request; the gateway's `id` is the message_id."""
-        numbers, merged = unique_recipients(request.recipients)
+        numbers, merged = self.unique_recipients(request)
         if not self._port_names:
             await self.async_get_status()
         spans = [request.port] if request.port else list(self._port_names)
