@@ -412,6 +412,11 @@ def test_status_report_codes(
         ("POST", b"[]"),
         ("POST", b'{"sn": "x"}'),
         ("POST", b'{"sn": "x", "sms": {}}'),
+        # Every push of the document carries the gateway's sn: one without it
+        # is refused, even if the rest is well formed.
+        ("POST", b'{"sms_result": []}'),
+        ("POST", b'{"sn": "", "register": []}'),
+        ("POST", b'{"sn": "x", "exception_info": {}}'),
         ("POST", b'{"sn": "x", "sms": [1]}'),
         ("POST", b'{"sn": "x", "sms": [{"number": "1"}]}'),
         ("POST", b'{"sn": "x", "sms_result": [1]}'),

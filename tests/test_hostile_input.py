@@ -6,9 +6,13 @@ webhook answers 200, 400 or 413, never 500, and fires no event for garbage.
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 import json
 import random
+from unittest.mock import Mock
 
+from aiohttp import StreamReader
 from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 import pytest
@@ -19,7 +23,9 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import (
+    DOMAIN,
     EVENT_DELIVERY_REPORT,
+    EVENT_PORT_EVENT,
     EVENT_SMS_RECEIVED,
     EVENT_USSD_REPLY,
     MAX_PUSH_BYTES,
@@ -32,8 +38,18 @@ from custom_components.sms_gateway.gateways.models import (
     PortEvent,
     UssdReply,
 )
+from custom_components.sms_gateway.webhook import read_limited
 
-from .conftest import WEBHOOK_ID
+from .conftest import WEBHOOK_ID, loaded
+from .vendors import VENDORS
+
+CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "x/y",
+]
 
 # Keys the parsers look for, so generated bodies get past their first checks.
 KEYS = [
@@ -162,36 +178,98 @@ def garbage(rng: random.Random) -> bytes:
     return b"taskID=%ZZ&send=%E4%B8" + rng.randbytes(10)
 
 
-async def test_the_webhook_refuses_garbage(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
-) -> None:
-    """Hundreds of malformed pushes: no 500, no event, and Home Assistant answers."""
-    client = await hass_client_no_auth()
-    events = [
-        async_capture_events(hass, event)
-        for event in (EVENT_SMS_RECEIVED, EVENT_DELIVERY_REPORT, EVENT_USSD_REPLY)
+def garbage_query(rng: random.Random) -> str:
+    """A query string a push could not be: broken escapes and UTF-8, junk keys,
+    at most one of the keys the parsers look for."""
+    pieces = ["%ZZ", "%FF%FE", "%E4%B8", "%00", "&&", "==", "+", ";", "%", "\u00e9"]
+    parts = [
+        "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 6)))
+        + "="
+        + "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 6)))
+        for _ in range(rng.randrange(1, 5))
     ]
-    rng = random.Random(20261122)
-    statuses: set[int] = set()
-    for _ in range(400):
-        response = await client.post(
-            f"/api/webhook/{WEBHOOK_ID}",
-            data=garbage(rng),
-            headers={
-                "Content-Type": rng.choice(["application/json", "text/plain", "x/y"])
-            },
+    if rng.random() < 0.5:
+        parts.append(
+            f"{rng.choice(KEYS)}={rng.choice(pieces)}{'x' * rng.randrange(300)}"
         )
-        statuses.add(response.status)
-    await hass.async_block_till_done()
-    assert statuses <= {400}
-    assert all(captured == [] for captured in events)
-    oversized = await client.post(
-        f"/api/webhook/{WEBHOOK_ID}", data=b"x" * (MAX_PUSH_BYTES + 1)
-    )
-    assert oversized.status == 413
-    assert hass.states.get("event.goip_sms_server_incoming_sms") is not None
+    rng.shuffle(parts)
+    return "&".join(parts)
+
+
+@pytest.mark.parametrize("vendor", sorted(VENDORS))
+async def test_every_webhook_refuses_garbage(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    hass_client_no_auth: ClientSessionGenerator,
+    vendor: str,
+) -> None:
+    """Two thousand malformed pushes: each a 400, no event, and the next real
+    push still fires its event at once."""
+    hass.loop.set_debug(False)  # two thousand requests in asyncio's debug mode: slow
+    case = VENDORS[vendor]
+    sim = case.simulator(4)
+    await sim.start()
+    entry = MockConfigEntry(domain=DOMAIN, title=vendor, data=case.data(sim))
+    try:
+        async with loaded(hass, entry):
+            client = await hass_client_no_auth()
+            url = f"/api/webhook/{WEBHOOK_ID}"
+            events = [
+                async_capture_events(hass, event)
+                for event in (
+                    EVENT_SMS_RECEIVED,
+                    EVENT_DELIVERY_REPORT,
+                    EVENT_USSD_REPLY,
+                    EVENT_PORT_EVENT,
+                )
+            ]
+            gets = "GET" in entry.runtime_data.gateway.push_methods
+            rng = random.Random(f"{vendor}-20261122")
+            statuses: Counter[int] = Counter()
+            for _ in range(2000):
+                if gets and rng.random() < 0.5:
+                    response = await client.get(f"{url}?{garbage_query(rng)}")
+                else:
+                    response = await client.post(
+                        url,
+                        data=garbage(rng),
+                        headers={"Content-Type": rng.choice(CONTENT_TYPES)},
+                    )
+                statuses[response.status] += 1
+            await hass.async_block_till_done()
+            assert set(statuses) == {400}
+            assert all(captured == [] for captured in events)
+            oversized = await client.post(url, data=b"x" * (MAX_PUSH_BYTES + 1))
+            assert oversized.status == 413
+
+            # still answering: a real push fires its event
+            case.point_pushes(sim, str(client.make_url(url)))
+            if case.receive is not None:
+                await case.receive(sim, 0, "13800000000", "still here")
+                fired = events[0]
+            else:
+                await hass.services.async_call(
+                    DOMAIN,
+                    "send_sms",
+                    {"recipients": "13600000000", "message": "still here"},
+                    blocking=True,
+                )
+                await sim.advance()
+                fired = events[1]
+            await hass.async_block_till_done()
+            assert len(fired) == 1
+    finally:
+        await sim.stop()
+
+
+async def test_an_oversized_body_is_not_read_whole() -> None:
+    """The limit holds while reading: the rest of the body stays unread."""
+    loop = asyncio.get_running_loop()
+    stream = StreamReader(Mock(_reading_paused=False), 2**16, loop=loop)
+    stream.feed_data(b"x" * (MAX_PUSH_BYTES * 10))
+    stream.feed_eof()
+    assert await read_limited(Mock(content_length=None, content=stream)) is None
+    assert len(await stream.read()) >= MAX_PUSH_BYTES * 8
 
 
 async def test_odd_query_encodings_on_a_get_webhook(

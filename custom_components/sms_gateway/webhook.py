@@ -39,7 +39,7 @@ def async_register_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) ->
     entry.async_on_unload(partial(webhook.async_unregister, hass, webhook_id))
 
 
-async def _read_limited(request: Request) -> bytes | None:
+async def read_limited(request: Request) -> bytes | None:
     """The body, or None when it is larger than `MAX_PUSH_BYTES`."""
     if (request.content_length or 0) > MAX_PUSH_BYTES:
         return None
@@ -76,7 +76,7 @@ async def _async_handle_push(
     webhook_id: str,
     request: Request,
 ) -> Response:
-    if (body := await _read_limited(request)) is None:
+    if (body := await read_limited(request)) is None:
         LOGGER.debug("Refusing a push larger than %s bytes", MAX_PUSH_BYTES)
         return Response(status=413)
     try:

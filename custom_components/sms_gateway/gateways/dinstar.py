@@ -592,6 +592,10 @@ class DinstarGateway(Gateway):
         payload = read_json_push(method, body)
         if not isinstance(payload, dict):
             raise GatewayPayloadError("a push is a JSON object")
+        # Every push of the document names the gateway: one that does not is
+        # not from a gateway.
+        if not as_text(payload.get("sn")):
+            raise GatewayPayloadError("a push without the gateway's sn")
         items: list[InboundItem] = []
         for kind, parse in PUSH_LISTS.items():
             if kind in payload:
@@ -797,6 +801,8 @@ def _power(item: Any) -> PortEvent:
 def _exception(item: Any) -> PortEvent:
     """An `exception_info` push: what went wrong on a port, what was done."""
     item = _object(item, "an exception push")
+    if not as_text(item.get("type")):
+        raise GatewayPayloadError("an exception push without its type")
     return PortEvent(
         PortEventKind.EXCEPTION,
         port=as_text(item.get("port")),
