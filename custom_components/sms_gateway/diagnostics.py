@@ -9,13 +9,15 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_DEFAULT_RECIPIENTS
+from .const import CONF_CLOUDHOOK_URL, CONF_DEFAULT_RECIPIENTS
 from .coordinator import SmsGatewayConfigEntry
+from .gateways.base import FieldKind
 
 TO_REDACT = {
     CONF_PASSWORD,
     CONF_USERNAME,
     CONF_WEBHOOK_ID,
+    CONF_CLOUDHOOK_URL,
     CONF_DEFAULT_RECIPIENTS,
     "token",
     "number",
@@ -31,6 +33,13 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """What a bug report needs: configuration, identity, last snapshot, counters."""
     data = entry.runtime_data
+    gateway = data.gateway
+    # and whatever the vendor asks as an account or a password
+    secret_keys = {*gateway.credential_keys} | {
+        field.key
+        for field in gateway.config_fields
+        if field.kind is FieldKind.PASSWORD or field.key.endswith("username")
+    }
     return async_redact_data(
         {
             "entry": {"data": dict(entry.data), "options": dict(entry.options)},
@@ -45,5 +54,5 @@ async def async_get_config_entry_diagnostics(
                 "pending": len(data.inbound.pending_message_ids()),
             },
         },
-        TO_REDACT,
+        TO_REDACT | secret_keys,
     )
