@@ -88,6 +88,14 @@ class Simulator(ABC):
         """Move queued work one step (sends progress, replies arrive); return pushes."""
 
     @abstractmethod
+    def point_pushes(self, url: str) -> None:
+        """Send every kind of push to `url`, as the gateway's settings would."""
+
+    @abstractmethod
+    async def receive(self, index: int, sender: str, text: str) -> bool:
+        """An SMS arrives on the `index`-th port; False if the vendor gets none."""
+
+    @abstractmethod
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """Receive an SMS on some port, as in real life (for scripts/develop)."""
 

@@ -49,6 +49,14 @@ class Cloud467890Simulator(Simulator):
         super().revoke()
         self.accounts[self.username].password = self.password
 
+    def point_pushes(self, url: str) -> None:
+        """Status reports to `url`."""
+        self.report_url = url
+
+    async def receive(self, index: int, sender: str, text: str) -> bool:
+        """The platform has no incoming SMS."""
+        return False
+
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """The platform has no incoming SMS."""
 

@@ -71,6 +71,15 @@ class CloudApiV1Simulator(Simulator):
         await self._callback(self.mo_url, message)
         return message
 
+    def point_pushes(self, url: str) -> None:
+        """Reports and replies to `url`."""
+        self.report_url = self.mo_url = url
+
+    async def receive(self, index: int, sender: str, text: str) -> bool:
+        """A reply without extension."""
+        await self.inject_incoming(sender, text)
+        return True
+
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """A reply without extension."""
         await self.inject_incoming(sender, text)

@@ -301,6 +301,15 @@ class DinstarSimulator(Simulator):
         await self._push("cdr", [record])
         return record
 
+    def point_pushes(self, url: str) -> None:
+        """Every push kind to `url`."""
+        self.push_url = url
+
+    async def receive(self, index: int, sender: str, text: str) -> bool:
+        """On port `index`."""
+        await self.inject_incoming(index, sender, text)
+        return True
+
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """Receive on a random registered port."""
         ports = [p.port for p in self.ports.values() if p.reg == "REGISTER_OK"]

@@ -140,6 +140,15 @@ class GoipSimulator(Simulator):
         await self.push(self.receive_url, payload)
         return payload
 
+    def point_pushes(self, url: str) -> None:
+        """Results and received SMS to `url`."""
+        self.result_url = self.receive_url = url
+
+    async def receive(self, index: int, sender: str, text: str) -> bool:
+        """On the `index`-th line."""
+        await self.inject_incoming(list(self.lines)[index], sender, text)
+        return True
+
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """Receive on a random line."""
         if self.lines:

@@ -10,7 +10,7 @@ import random
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 import uuid
 
 from aiohttp import web
@@ -150,6 +150,31 @@ class OpenvoxSimulator(Simulator):
                 }
             )
         return sms
+
+    def point_pushes(self, url: str) -> None:
+        """What "point this gateway's pushes at Home Assistant" writes."""
+        parts = urlsplit(url)
+        self.push_config.update(
+            enable=1,
+            reports_enable=1,
+            results_enable=1,
+            url_http=parts.scheme,
+            url_host=parts.hostname,
+            url_port=str(parts.port),
+            url_path=parts.path.lstrip("/"),
+            url_from_num="phonenumber",
+            url_to_num="port",
+            url_portname="portname",
+            url_message="message",
+            url_time="time",
+            url_imsi="imsi",
+            url_status="status",
+        )
+
+    async def receive(self, index: int, sender: str, text: str) -> bool:
+        """On the `index`-th span (spans count from 1)."""
+        await self.inject_incoming(index + 1, sender, text)
+        return True
 
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """Receive on a random port."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 from unittest.mock import patch
-from urllib.parse import urlsplit
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
@@ -62,22 +61,7 @@ async def point_pushes_at(
     """What "point this gateway's pushes at Home Assistant" writes, with the
     test server's address."""
     client = await client_factory()
-    url = urlsplit(str(client.make_url(f"/api/webhook/{WEBHOOK_ID}")))
-    sim.push_config.update(
-        enable=1,
-        reports_enable=1,
-        results_enable=1,
-        url_host=url.hostname,
-        url_port=str(url.port),
-        url_path=url.path.lstrip("/"),
-        url_from_num="phonenumber",
-        url_to_num="port",
-        url_portname="portname",
-        url_message="message",
-        url_time="time",
-        url_imsi="imsi",
-        url_status="status",
-    )
+    sim.point_pushes(str(client.make_url(f"/api/webhook/{WEBHOOK_ID}")))
 
 
 async def test_config_flow_writes_the_push_settings(

@@ -6,10 +6,9 @@ fuzzing) take their vendor from `VENDORS`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from custom_components.sms_gateway.const import CONF_VENDOR
 from simulator.base import Simulator
@@ -31,9 +30,7 @@ class Vendor:
     name: str
     simulator: Callable[[int], Simulator]  # ports -> a simulator, not started
     data: Callable[[Simulator], dict[str, Any]]
-    point_pushes: Callable[[Simulator, str], None]  # at this webhook URL
-    # port index, sender, text: an SMS arrives (None: the vendor receives none)
-    receive: Callable[[Simulator, int, str, str], Awaitable[Any]] | None
+    receives: bool  # whether SMS arrive (`Simulator.receive`)
     sent_numbers: Callable[[Simulator], list[str]]  # as the requests named them
     # port index: its SIM drops off the network (None: the vendor has no ports)
     unregister: Callable[[Simulator, int], None] | None
@@ -63,58 +60,6 @@ def _cloud(vendor: str, sim: Simulator, account_key: str) -> dict[str, Any]:
     }
 
 
-def _point_goip(sim: Any, url: str) -> None:
-    sim.result_url = sim.receive_url = url
-
-
-def _point_dinstar(sim: Any, url: str) -> None:
-    sim.push_url = url
-
-
-def _point_openvox(sim: Any, url: str) -> None:
-    """What "point this gateway's pushes at Home Assistant" writes."""
-    parts = urlsplit(url)
-    sim.push_config.update(
-        enable=1,
-        reports_enable=1,
-        results_enable=1,
-        url_host=parts.hostname,
-        url_port=str(parts.port),
-        url_path=parts.path.lstrip("/"),
-        url_from_num="phonenumber",
-        url_to_num="port",
-        url_portname="portname",
-        url_message="message",
-        url_time="time",
-        url_imsi="imsi",
-        url_status="status",
-    )
-
-
-def _point_467890(sim: Any, url: str) -> None:
-    sim.report_url = url
-
-
-def _point_apiv1(sim: Any, url: str) -> None:
-    sim.report_url = sim.mo_url = url
-
-
-async def _receive_goip(sim: Any, port: int, sender: str, text: str) -> Any:
-    return await sim.inject_incoming(list(sim.lines)[port], sender, text)
-
-
-async def _receive_dinstar(sim: Any, port: int, sender: str, text: str) -> Any:
-    return await sim.inject_incoming(port, sender, text)
-
-
-async def _receive_openvox(sim: Any, port: int, sender: str, text: str) -> Any:
-    return await sim.inject_incoming(port + 1, sender, text)
-
-
-async def _receive_apiv1(sim: Any, port: int, sender: str, text: str) -> Any:
-    return await sim.inject_incoming(sender, text)
-
-
 def _unregister_goip(sim: Any, port: int) -> None:
     sim.set_line(list(sim.lines)[port], reg="LOGOUT")
 
@@ -138,8 +83,7 @@ VENDORS: dict[str, Vendor] = {
             name="goip",
             simulator=lambda ports: GoipSimulator("admin", PASSWORD, lines=ports),
             data=lambda sim: _lan("goip", sim),
-            point_pushes=_point_goip,
-            receive=_receive_goip,
+            receives=True,
             sent_numbers=lambda sim: [
                 sub.number for subs in sim.tasks.values() for sub in subs
             ],
@@ -149,8 +93,7 @@ VENDORS: dict[str, Vendor] = {
             name="dinstar",
             simulator=lambda ports: DinstarSimulator("admin", PASSWORD, ports=ports),
             data=lambda sim: _lan("dinstar", sim),
-            point_pushes=_point_dinstar,
-            receive=_receive_dinstar,
+            receives=True,
             sent_numbers=lambda sim: [sms.number for sms in sim.outgoing],
             unregister=_unregister_dinstar,
         ),
@@ -158,8 +101,7 @@ VENDORS: dict[str, Vendor] = {
             name="openvox",
             simulator=lambda ports: OpenvoxSimulator("admin", PASSWORD, ports=ports),
             data=lambda sim: _lan("openvox", sim),
-            point_pushes=_point_openvox,
-            receive=_receive_openvox,
+            receives=True,
             sent_numbers=lambda sim: [sms.phonenumber for sms in sim.outbox],
             unregister=_unregister_openvox,
         ),
@@ -167,8 +109,7 @@ VENDORS: dict[str, Vendor] = {
             name="cloud_467890",
             simulator=lambda ports: Cloud467890Simulator(CLOUD_ACCOUNT, PASSWORD),
             data=lambda sim: _cloud("cloud_467890", sim, "uid"),
-            point_pushes=_point_467890,
-            receive=None,
+            receives=False,
             sent_numbers=_due_numbers,
             unregister=None,
         ),
@@ -176,8 +117,7 @@ VENDORS: dict[str, Vendor] = {
             name="cloud_apiv1",
             simulator=lambda ports: CloudApiV1Simulator(CLOUD_ACCOUNT, PASSWORD),
             data=lambda sim: _cloud("cloud_apiv1", sim, "account"),
-            point_pushes=_point_apiv1,
-            receive=_receive_apiv1,
+            receives=True,
             sent_numbers=_due_numbers,
             unregister=None,
         ),
