@@ -80,7 +80,7 @@ async def test_user_flow_creates_the_entry_after_showing_the_webhook(
     assert result["title"] == "GoIP SMS Server"
     webhook_id = result["data"].pop("webhook_id")
     assert url.endswith(webhook_id)
-    assert len(webhook_id) >= 32
+    assert len(webhook_id) >= 64 and int(webhook_id, 16)  # 256 random bits
     assert result["data"] == {**form(goip_sim), "vendor": "goip"}
     assert result["result"].unique_id == f"127.0.0.1:{goip_sim.port}"
 
