@@ -24,6 +24,8 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_gateway.const import CONF_VENDOR, DOMAIN
+from custom_components.sms_gateway.gateways import GATEWAYS
+from simulator.base import Simulator
 from simulator.dinstar import SN, DinstarSimulator
 from simulator.goip import GoipSimulator
 from simulator.openvox import OpenvoxSimulator
@@ -225,3 +227,43 @@ async def init_integration(
     """The entry, set up; unloaded again at the end."""
     async with loaded(hass, mock_config_entry) as entry:
         yield entry
+
+
+@pytest.fixture(params=sorted(GATEWAYS))
+async def vendor_sim(
+    request: pytest.FixtureRequest, socket_enabled: None
+) -> AsyncIterator[Simulator]:
+    """Each vendor's simulator in turn, with four ports where it has ports."""
+    from .vendors import VENDORS
+
+    simulator = VENDORS[request.param].simulator(4)
+    await simulator.start()
+    yield simulator
+    SECRETS.update(getattr(simulator, "issued", ()))
+    await simulator.stop()
+
+
+@pytest.fixture
+async def vendor_entry(
+    hass: HomeAssistant, vendor_sim: Simulator
+) -> AsyncIterator[MockConfigEntry]:
+    """An entry against `vendor_sim`, set up; unloaded at the end."""
+    from .vendors import VENDORS
+
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=vendor_sim.vendor,
+        data=VENDORS[vendor_sim.vendor].data(vendor_sim),
+    )
+    async with loaded(hass, entry):
+        yield entry
+        vendor_sim.fault = None  # unloading logs out
+
+
+async def send_sms(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    """The `send_sms` action with `data`; its response."""
+    response = await hass.services.async_call(
+        DOMAIN, "send_sms", data, blocking=True, return_response=True
+    )
+    assert isinstance(response, dict)
+    return response

@@ -18,7 +18,6 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import (
-    CONF_VENDOR,
     DOMAIN,
     EVENT_DELIVERY_REPORT,
     EVENT_SMS_RECEIVED,
@@ -26,19 +25,11 @@ from custom_components.sms_gateway.const import (
 from simulator.openvox import OpenvoxSimulator
 
 from .conftest import PASSWORD, WEBHOOK_ID, loaded, next_poll
+from .vendors import VENDORS
 
 
 def openvox_data(sim: OpenvoxSimulator) -> dict[str, Any]:
-    return {
-        CONF_VENDOR: "openvox",
-        "host": "127.0.0.1",
-        "port": sim.port,
-        "username": "admin",
-        "password": PASSWORD,
-        "ssl": False,
-        "verify_ssl": True,
-        "webhook_id": WEBHOOK_ID,
-    }
+    return VENDORS["openvox"].data(sim)
 
 
 @pytest.fixture

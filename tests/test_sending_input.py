@@ -11,7 +11,6 @@ gateways dial what they are given, "+" included.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -19,50 +18,19 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_gateway.const import DOMAIN
 from custom_components.sms_gateway.gateways.models import Capability, Registration
 from simulator.base import Simulator
 
-from .conftest import loaded
+from .conftest import send_sms
 from .vendors import VENDORS
 
 CLOUDS = {"cloud_467890", "cloud_apiv1"}
 
 
-@pytest.fixture(params=sorted(VENDORS))
-async def sim(
-    request: pytest.FixtureRequest, socket_enabled: None
-) -> AsyncIterator[Simulator]:
-    """Each vendor's simulator in turn."""
-    simulator = VENDORS[request.param].simulator(4)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-@pytest.fixture
-async def entry(hass: HomeAssistant, sim: Simulator) -> AsyncIterator[MockConfigEntry]:
-    """An entry against the simulator, set up."""
-    entry = MockConfigEntry(
-        domain=DOMAIN, title=sim.vendor, data=VENDORS[sim.vendor].data(sim)
-    )
-    async with loaded(hass, entry):
-        yield entry
-
-
-async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    """`send_sms` with `data`; its response."""
-    response = await hass.services.async_call(
-        DOMAIN, "send_sms", data, blocking=True, return_response=True
-    )
-    assert isinstance(response, dict)
-    return response
-
-
 async def test_numbers_are_normalised_and_merged(
-    hass: HomeAssistant, sim: Simulator, entry: MockConfigEntry
+    hass: HomeAssistant, vendor_sim: Simulator, vendor_entry: MockConfigEntry
 ) -> None:
-    response = await send(
+    response = await send_sms(
         hass,
         recipients=[
             "136 0000-0000",
@@ -72,9 +40,9 @@ async def test_numbers_are_normalised_and_merged(
         ],
         message="normalised",
     )
-    cloud = sim.vendor in CLOUDS
+    cloud = vendor_sim.vendor in CLOUDS
     third = "13600000002" if cloud else "+8613600000002"
-    assert sorted(VENDORS[sim.vendor].sent_numbers(sim)) == sorted(
+    assert sorted(VENDORS[vendor_sim.vendor].sent_numbers(vendor_sim)) == sorted(
         ["13600000000", "13600000001", third]
     )
     assert response["merged"] == ["13600000000"]
@@ -89,29 +57,32 @@ async def test_numbers_are_normalised_and_merged(
     "number", ["+49 170 1234567", "0049 170 1234567", "0086 136 0000 0003"]
 )
 async def test_other_countries(
-    hass: HomeAssistant, sim: Simulator, entry: MockConfigEntry, number: str
+    hass: HomeAssistant,
+    vendor_sim: Simulator,
+    vendor_entry: MockConfigEntry,
+    number: str,
 ) -> None:
     """A GSM gateway dials them; a domestic platform refuses other countries."""
     domestic = "0086" in number
-    if sim.vendor in CLOUDS and not domestic:
-        before = len(sim.requests)
+    if vendor_sim.vendor in CLOUDS and not domestic:
+        before = len(vendor_sim.requests)
         with pytest.raises(ServiceValidationError) as err:
-            await send(hass, recipients=[number, "13600000000"], message="x")
+            await send_sms(hass, recipients=[number, "13600000000"], message="x")
         assert err.value.translation_key == "number_not_supported"
         assert err.value.translation_placeholders == {"number": number}
-        assert len(sim.requests) == before
-        assert not VENDORS[sim.vendor].sent_numbers(sim)
+        assert len(vendor_sim.requests) == before
+        assert not VENDORS[vendor_sim.vendor].sent_numbers(vendor_sim)
         return
-    await send(hass, recipients=number, message="x")
+    await send_sms(hass, recipients=number, message="x")
     expected = number.replace(" ", "")
-    if sim.vendor in CLOUDS:
+    if vendor_sim.vendor in CLOUDS:
         expected = expected.removeprefix("0086")
-    assert VENDORS[sim.vendor].sent_numbers(sim) == [expected]
+    assert VENDORS[vendor_sim.vendor].sent_numbers(vendor_sim) == [expected]
 
 
-def _refusals(entry: MockConfigEntry) -> list[tuple[dict[str, Any], str]]:
+def _refusals(vendor_entry: MockConfigEntry) -> list[tuple[dict[str, Any], str]]:
     """What this vendor must refuse, with the translation key of each refusal."""
-    gateway = entry.runtime_data.gateway
+    gateway = vendor_entry.runtime_data.gateway
     cases: list[tuple[dict[str, Any], str]] = [
         ({"message": "   "}, "empty_message"),
         ({"message": "x", "recipients": "call me"}, "invalid_number"),
@@ -129,27 +100,27 @@ def _refusals(entry: MockConfigEntry) -> list[tuple[dict[str, Any], str]]:
 
 
 async def test_refused_before_any_request(
-    hass: HomeAssistant, sim: Simulator, entry: MockConfigEntry
+    hass: HomeAssistant, vendor_sim: Simulator, vendor_entry: MockConfigEntry
 ) -> None:
-    cases = _refusals(entry)
+    cases = _refusals(vendor_entry)
     assert len(cases) >= 4
-    before = len(sim.requests)
+    before = len(vendor_sim.requests)
     for data, key in cases:
         with pytest.raises(ServiceValidationError) as err:
-            await send(hass, **{"recipients": "13600000000", **data})
+            await send_sms(hass, **{"recipients": "13600000000", **data})
         assert err.value.translation_key == key, data
-    assert len(sim.requests) == before
-    assert not VENDORS[sim.vendor].sent_numbers(sim)
+    assert len(vendor_sim.requests) == before
+    assert not VENDORS[vendor_sim.vendor].sent_numbers(vendor_sim)
 
 
 async def test_a_port_off_the_network_is_refused(
-    hass: HomeAssistant, sim: Simulator, entry: MockConfigEntry
+    hass: HomeAssistant, vendor_sim: Simulator, vendor_entry: MockConfigEntry
 ) -> None:
-    vendor = VENDORS[sim.vendor]
+    vendor = VENDORS[vendor_sim.vendor]
     if vendor.unregister is None:
         pytest.skip("the platform has no ports")
-    vendor.unregister(sim, 1)
-    coordinator = entry.runtime_data.coordinator
+    vendor.unregister(vendor_sim, 1)
+    coordinator = vendor_entry.runtime_data.coordinator
     await coordinator.async_refresh()
     down = [
         port_id
@@ -157,10 +128,10 @@ async def test_a_port_off_the_network_is_refused(
         if status.registration is Registration.NOT_REGISTERED
     ]
     assert len(down) == 1
-    before = len(sim.requests)
+    before = len(vendor_sim.requests)
     with pytest.raises(ServiceValidationError) as err:
-        await send(hass, recipients="13600000000", message="x", port=down[0])
+        await send_sms(hass, recipients="13600000000", message="x", port=down[0])
     assert err.value.translation_key == "port_not_ready"
     assert err.value.translation_placeholders == {"port": down[0]}
-    assert len(sim.requests) == before
-    assert not vendor.sent_numbers(sim)
+    assert len(vendor_sim.requests) == before
+    assert not vendor.sent_numbers(vendor_sim)

@@ -19,15 +19,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.sms_gateway.const import DOMAIN, EVENT_DELIVERY_REPORT
 from simulator.goip import GoipSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, goip_data, next_poll
-
-
-async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, "send_sms", data, blocking=True, return_response=True
-    )
-    assert isinstance(response, dict)
-    return response
+from .conftest import PASSWORD, WEBHOOK_ID, goip_data, next_poll, send_sms as send
 
 
 async def test_send_returns_a_message_id_per_recipient(
