@@ -6,6 +6,7 @@ from datetime import datetime
 import time
 from typing import Any
 
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -181,3 +182,20 @@ async def test_sent_messages_are_polled_for_delivery_for_a_while(
     assert inbound.pending_message_ids(until_delivered=True) == ["new"]
     inbound.process([DeliveryReport("new", DeliveryStatus.FAILED)])
     assert inbound.pending_message_ids(until_delivered=True) == []
+
+
+async def test_a_stopping_home_assistant_writes_what_was_seen(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """At a stop entries are not unloaded: the batched write is flushed then."""
+    inbound = Inbound(hass, "entry", "goip")
+    await inbound.async_load()
+    assert inbound.process([IncomingSms(sender="1", text="before the stop")]) == 1
+    assert f"{DOMAIN}.entry" not in hass_storage  # batched, not yet written
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    assert len(hass_storage[f"{DOMAIN}.entry"]["data"]["seen"]) == 1
+
+    after = Inbound(hass, "entry", "goip")
+    await after.async_load()
+    assert after.process([IncomingSms(sender="1", text="before the stop")]) == 0
