@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 import contextlib
 from datetime import timedelta
 import hashlib
@@ -267,3 +268,12 @@ async def send_sms(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
     )
     assert isinstance(response, dict)
     return response
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Yield to the loop (no time passes) until `condition` holds."""
+    for _ in range(10_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("never happened")

@@ -10,7 +10,6 @@ an unloaded entry leaves no task, timer or listener behind.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
@@ -28,7 +27,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.sms_gateway.const import DOMAIN
 from simulator.base import SLOW_SECONDS, Simulator
 
-from .conftest import next_poll, send_sms
+from .conftest import next_poll, send_sms, until
 from .vendors import VENDORS
 
 
@@ -55,15 +54,6 @@ def available(hass: HomeAssistant, sensors: list[str]) -> bool:
 async def send_one(hass: HomeAssistant) -> None:
     """`send_sms` to one number."""
     await send_sms(hass, recipients="13600000000", message="x")
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Yield to the loop (no time passes) until `condition` holds."""
-    for _ in range(10_000):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("never happened")
 
 
 async def poll_while_held(

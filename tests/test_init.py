@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -13,13 +14,14 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.sms_gateway.const import DOMAIN
 from simulator.goip import GoipSimulator
 
-from .conftest import next_poll
+from .conftest import next_poll, until
 
 
 async def test_setup_and_unload(
@@ -42,16 +44,19 @@ async def test_setup_retries_while_the_server_fails(
     hass: HomeAssistant,
     goip_sim: GoipSimulator,
     mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
     fault: str,
 ) -> None:
     goip_sim.fault = fault
     mock_config_entry.add_to_hass(hass)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            "custom_components.sms_gateway.gateways.base.DEFAULT_TIMEOUT", 0.2
-        )
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    setup = hass.async_create_task(
+        hass.config_entries.async_setup(mock_config_entry.entry_id)
+    )
+    await until(lambda: setup.done() or goip_sim.held > 0)
+    if not setup.done():  # the server holds the request: the timeout passes
+        freezer.tick(timedelta(seconds=11))
+        async_fire_time_changed(hass)
+    await setup
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     goip_sim.fault = None
 
