@@ -128,10 +128,10 @@ async def dinstar_sim(socket_enabled: None) -> AsyncIterator[DinstarSimulator]:
     await simulator.stop()
 
 
-def dinstar_data(simulator: DinstarSimulator, **changes: Any) -> dict[str, Any]:
-    """Entry data pointing at `simulator` over plain HTTP."""
+def lan_data(vendor: str, simulator: Simulator, **changes: Any) -> dict[str, Any]:
+    """Entry data of a LAN gateway pointing at `simulator` over plain HTTP."""
     return {
-        CONF_VENDOR: "dinstar",
+        CONF_VENDOR: vendor,
         "host": "127.0.0.1",
         "port": simulator.port,
         "username": "admin",
@@ -141,6 +141,11 @@ def dinstar_data(simulator: DinstarSimulator, **changes: Any) -> dict[str, Any]:
         "webhook_id": WEBHOOK_ID,
         **changes,
     }
+
+
+def dinstar_data(simulator: DinstarSimulator, **changes: Any) -> dict[str, Any]:
+    """Entry data pointing at the Dinstar `simulator` over plain HTTP."""
+    return lan_data("dinstar", simulator, **changes)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_gateway.const import (
-    DOMAIN,
     EVENT_DELIVERY_REPORT,
     EVENT_PORT_EVENT,
     EVENT_SMS_RECEIVED,
@@ -39,8 +38,9 @@ from custom_components.sms_gateway.gateways.models import (
     UssdReply,
 )
 from custom_components.sms_gateway.webhook import read_limited
+from simulator.base import Simulator
 
-from .conftest import WEBHOOK_ID, loaded
+from .conftest import WEBHOOK_ID, send_sms
 from .vendors import VENDORS
 
 CONTENT_TYPES = [
@@ -196,70 +196,56 @@ def garbage_query(rng: random.Random) -> str:
     return "&".join(parts)
 
 
-@pytest.mark.parametrize("vendor", sorted(VENDORS))
 async def test_every_webhook_refuses_garbage(
     hass: HomeAssistant,
-    socket_enabled: None,
     hass_client_no_auth: ClientSessionGenerator,
-    vendor: str,
+    vendor_sim: Simulator,
+    vendor_entry: MockConfigEntry,
 ) -> None:
     """Two thousand malformed pushes: each a 400, no event, and the next real
     push still fires its event at once."""
     hass.loop.set_debug(False)  # two thousand requests in asyncio's debug mode: slow
-    case = VENDORS[vendor]
-    sim = case.simulator(4)
-    await sim.start()
-    entry = MockConfigEntry(domain=DOMAIN, title=vendor, data=case.data(sim))
-    try:
-        async with loaded(hass, entry):
-            client = await hass_client_no_auth()
-            url = f"/api/webhook/{WEBHOOK_ID}"
-            events = [
-                async_capture_events(hass, event)
-                for event in (
-                    EVENT_SMS_RECEIVED,
-                    EVENT_DELIVERY_REPORT,
-                    EVENT_USSD_REPLY,
-                    EVENT_PORT_EVENT,
-                )
-            ]
-            gets = "GET" in entry.runtime_data.gateway.push_methods
-            rng = random.Random(f"{vendor}-20261122")
-            statuses: Counter[int] = Counter()
-            for _ in range(2000):
-                if gets and rng.random() < 0.5:
-                    response = await client.get(f"{url}?{garbage_query(rng)}")
-                else:
-                    response = await client.post(
-                        url,
-                        data=garbage(rng),
-                        headers={"Content-Type": rng.choice(CONTENT_TYPES)},
-                    )
-                statuses[response.status] += 1
-            await hass.async_block_till_done()
-            assert set(statuses) == {400}
-            assert all(captured == [] for captured in events)
-            oversized = await client.post(url, data=b"x" * (MAX_PUSH_BYTES + 1))
-            assert oversized.status == 413
+    client = await hass_client_no_auth()
+    url = f"/api/webhook/{WEBHOOK_ID}"
+    events = [
+        async_capture_events(hass, event)
+        for event in (
+            EVENT_SMS_RECEIVED,
+            EVENT_DELIVERY_REPORT,
+            EVENT_USSD_REPLY,
+            EVENT_PORT_EVENT,
+        )
+    ]
+    gets = "GET" in vendor_entry.runtime_data.gateway.push_methods
+    rng = random.Random(f"{vendor_sim.vendor}-20261122")
+    statuses: Counter[int] = Counter()
+    for _ in range(2000):
+        if gets and rng.random() < 0.5:
+            response = await client.get(f"{url}?{garbage_query(rng)}")
+        else:
+            response = await client.post(
+                url,
+                data=garbage(rng),
+                headers={"Content-Type": rng.choice(CONTENT_TYPES)},
+            )
+        statuses[response.status] += 1
+    await hass.async_block_till_done()
+    assert set(statuses) == {400}
+    assert all(captured == [] for captured in events)
+    oversized = await client.post(url, data=b"x" * (MAX_PUSH_BYTES + 1))
+    assert oversized.status == 413
 
-            # still answering: a real push fires its event
-            sim.point_pushes(str(client.make_url(url)))
-            if case.receives:
-                assert await sim.receive(0, "13800000000", "still here")
-                fired = events[0]
-            else:
-                await hass.services.async_call(
-                    DOMAIN,
-                    "send_sms",
-                    {"recipients": "13600000000", "message": "still here"},
-                    blocking=True,
-                )
-                await sim.advance()
-                fired = events[1]
-            await hass.async_block_till_done()
-            assert len(fired) == 1
-    finally:
-        await sim.stop()
+    # still answering: a real push fires its event
+    vendor_sim.point_pushes(str(client.make_url(url)))
+    if VENDORS[vendor_sim.vendor].receives:
+        assert await vendor_sim.receive(0, "13800000000", "still here")
+        fired = events[0]
+    else:
+        await send_sms(hass, recipients="13600000000", message="still here")
+        await vendor_sim.advance()
+        fired = events[1]
+    await hass.async_block_till_done()
+    assert len(fired) == 1
 
 
 async def test_an_oversized_body_is_not_read_whole() -> None:

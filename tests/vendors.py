@@ -18,7 +18,7 @@ from simulator.dinstar import DinstarSimulator
 from simulator.goip import GoipSimulator
 from simulator.openvox import OpenvoxSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID
+from .conftest import PASSWORD, WEBHOOK_ID, lan_data
 
 CLOUD_ACCOUNT = "10001"
 
@@ -34,20 +34,6 @@ class Vendor:
     sent_numbers: Callable[[Simulator], list[str]]  # as the requests named them
     # port index: its SIM drops off the network (None: the vendor has no ports)
     unregister: Callable[[Simulator, int], None] | None
-
-
-def _lan(vendor: str, sim: Simulator, **extra: Any) -> dict[str, Any]:
-    return {
-        CONF_VENDOR: vendor,
-        "host": "127.0.0.1",
-        "port": sim.port,
-        "username": "admin",
-        "password": PASSWORD,
-        "ssl": False,
-        "verify_ssl": True,
-        "webhook_id": WEBHOOK_ID,
-        **extra,
-    }
 
 
 def _cloud(vendor: str, sim: Simulator, account_key: str) -> dict[str, Any]:
@@ -82,7 +68,7 @@ VENDORS: dict[str, Vendor] = {
         Vendor(
             name="goip",
             simulator=lambda ports: GoipSimulator("admin", PASSWORD, lines=ports),
-            data=lambda sim: _lan("goip", sim),
+            data=lambda sim: lan_data("goip", sim),
             receives=True,
             sent_numbers=lambda sim: [
                 sub.number for subs in sim.tasks.values() for sub in subs
@@ -92,7 +78,7 @@ VENDORS: dict[str, Vendor] = {
         Vendor(
             name="dinstar",
             simulator=lambda ports: DinstarSimulator("admin", PASSWORD, ports=ports),
-            data=lambda sim: _lan("dinstar", sim),
+            data=lambda sim: lan_data("dinstar", sim),
             receives=True,
             sent_numbers=lambda sim: [sms.number for sms in sim.outgoing],
             unregister=_unregister_dinstar,
@@ -100,7 +86,7 @@ VENDORS: dict[str, Vendor] = {
         Vendor(
             name="openvox",
             simulator=lambda ports: OpenvoxSimulator("admin", PASSWORD, ports=ports),
-            data=lambda sim: _lan("openvox", sim),
+            data=lambda sim: lan_data("openvox", sim),
             receives=True,
             sent_numbers=lambda sim: [sms.phonenumber for sms in sim.outbox],
             unregister=_unregister_openvox,
