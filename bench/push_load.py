@@ -28,6 +28,8 @@ import tempfile
 import time
 from typing import Any
 
+from homeassistant.core import callback
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -149,6 +151,7 @@ class Tally:
         self.stray = 0
         self.first = self.last = 0.0
 
+    @callback
     def count(self, event: Any) -> None:
         text = str(event.data["text"])
         index = int(text[5:]) if text.startswith("load ") else -1

@@ -36,6 +36,8 @@ class Simulator(ABC):
         self.delivered: list[tuple[str, str, Any, dict[str, Any]]] = []
         self.pushes: list[tuple[str, Any, int | None]] = []
         self.requests: list[str] = []
+        # while a list: every request as (method, path and query, headers, body)
+        self.recording: list[tuple[str, str, dict[str, str], bytes]] | None = None
         self.app = web.Application(middlewares=[self._fault_middleware])
         self.app.router.add_post("/_control/fault", self._control_fault)
         self.app.router.add_get("/_control/state", self._control_state)
@@ -118,7 +120,11 @@ class Simulator(ABC):
 
     def state(self) -> dict[str, Any]:
         """What `/_control/state` shows; subclasses add theirs."""
-        return {"fault": self.fault, "pushes": len(self.pushes)}
+        return {
+            "fault": self.fault,
+            "pushes": len(self.pushes),
+            "requests": len(self.requests),
+        }
 
     async def push(self, url: str | None, payload: Any) -> int | None:
         """POST `payload` as JSON to `url`; return the HTTP status (None: failed)."""
@@ -169,6 +175,15 @@ class Simulator(ABC):
         if request.path.startswith("/_control/"):
             return await handler(request)
         self.requests.append(request.path)
+        if self.recording is not None:
+            self.recording.append(
+                (
+                    request.method,
+                    request.path_qs,
+                    dict(request.headers),
+                    await request.read(),
+                )
+            )
         if self.fault == "http500":
             return web.Response(status=500, text="Internal Server Error")
         if self.fault == "malformed":

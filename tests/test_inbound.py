@@ -6,11 +6,13 @@ from datetime import datetime
 import time
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
 )
 
 from custom_components.sms_gateway import inbound as inbound_module
@@ -26,7 +28,12 @@ from custom_components.sms_gateway.gateways.models import (
     RecipientResult,
     SendResult,
 )
-from custom_components.sms_gateway.inbound import MAX_AGE, BoundedLog, Inbound
+from custom_components.sms_gateway.inbound import (
+    MAX_AGE,
+    SAVE_DELAY,
+    BoundedLog,
+    Inbound,
+)
 
 
 def test_bounded_log_drops_the_oldest_beyond_its_size() -> None:
@@ -42,7 +49,7 @@ def test_bounded_log_drops_the_oldest_beyond_its_size() -> None:
 def test_bounded_log_drops_what_is_too_old() -> None:
     log = BoundedLog(max_items=10, max_age=60)
     now = time.time()
-    log.items = {"old": now - 120, "sent": {"at": now - 90}, "new": now}
+    log.load({"old": now - 120, "sent": {"at": now - 90}, "new": now})
     log.prune(now)
     assert list(log.items) == ["new"]
 
@@ -199,3 +206,25 @@ async def test_a_stopping_home_assistant_writes_what_was_seen(
     after = Inbound(hass, "entry", "goip")
     await after.async_load()
     assert after.process([IncomingSms(sender="1", text="before the stop")]) == 0
+
+
+async def test_a_steady_stream_of_pushes_is_written_every_few_seconds(
+    hass: HomeAssistant, hass_storage: dict[str, Any], freezer: FrozenDateTimeFactory
+) -> None:
+    """One SMS a second without end: what was seen is on disk within the save
+    delay of the first, not only when the stream pauses or Home Assistant
+    stops (a power cut would lose it all)."""
+    inbound = Inbound(hass, "entry", "goip")
+    await inbound.async_load()
+    written: list[int] = []
+    for second in range(3 * SAVE_DELAY):
+        inbound.process([IncomingSms(sender="1", text=f"second {second}")])
+        freezer.tick(1)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        if f"{DOMAIN}.entry" in hass_storage:
+            written.append(len(hass_storage[f"{DOMAIN}.entry"]["data"]["seen"]))
+            hass_storage.clear()
+    # a write SAVE_DELAY after the first push, and one more for each delay on
+    assert written[:2] == [SAVE_DELAY, 2 * SAVE_DELAY]
+    assert len(written) == 3

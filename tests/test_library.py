@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
+from datetime import datetime
 from pathlib import Path
 
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.sms_gateway.gateways import GATEWAYS
 from custom_components.sms_gateway.gateways.base import (
     as_int,
+    as_local_time,
     as_text,
     chunked,
     loads_lenient,
@@ -132,6 +135,41 @@ def test_field_helpers() -> None:
         3,
         None,
     ]
+
+
+def _strptime(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+@given(
+    st.lists(
+        st.sampled_from(["2024", "1", "02", "12", "13", "29", "30", "31", "59"])
+        | st.sampled_from(["60", "7", "00", "123", "24"]),
+        min_size=6,
+        max_size=6,
+    ),
+    st.sampled_from(["-", "/"]),
+    st.sampled_from([" ", "  ", "\t", "T", ""]),
+)
+def test_gateway_times_are_read_as_strptime_reads_them(
+    parts: list[str], dash: str, gap: str
+) -> None:
+    """The fast reader of `YYYY-MM-DD hh:mm:ss` (every push has one) takes
+    what `strptime` takes, and nothing else: the same day, or None."""
+    year, month, day, hour, minute, second = parts
+    text = f" {year}{dash}{month}{dash}{day}{gap}{hour}:{minute}:{second} "
+    assert as_local_time(text) == _strptime(text)
+
+
+def test_gateway_times_that_do_not_exist_are_none() -> None:
+    """February 30th, or the 25th hour: None, as any other unreadable time."""
+    assert as_local_time("2024-02-29 23:59:59") == datetime(2024, 2, 29, 23, 59, 59)
+    assert as_local_time("2023-02-29 12:00:00") is None
+    assert as_local_time("2024-01-01 25:00:00") is None
+    assert as_local_time(None) is None
 
 
 def test_rejected_error_keeps_code_and_reason() -> None:

@@ -53,6 +53,30 @@ async def test_numbers_are_normalised_and_merged(
     }
 
 
+async def test_each_number_is_read_once_per_send(
+    hass: HomeAssistant,
+    vendor_sim: Simulator,
+    vendor_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bulk send reads each of its numbers once: the check before any
+    request leaves them in the vendor's form, and the vendor takes them so."""
+    gateway = vendor_entry.runtime_data.gateway
+    calls: list[str] = []
+    normalize = gateway.normalize_recipient
+
+    def counted(number: str) -> str:
+        calls.append(number)
+        return normalize(number)
+
+    monkeypatch.setattr(gateway, "normalize_recipient", counted)
+    recipients = [f"136 0000 {index:04d}" for index in range(300)]
+    response = await send_sms(hass, recipients=recipients, message="once")
+    assert sorted(calls) == sorted(recipients)
+    assert len(VENDORS[vendor_sim.vendor].sent_numbers(vendor_sim)) == 300
+    assert all(message["accepted"] for message in response["messages"])
+
+
 @pytest.mark.parametrize(
     "number", ["+49 170 1234567", "0049 170 1234567", "0086 136 0000 0003"]
 )

@@ -9,6 +9,7 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from aiohttp import ClientSession
+from aiohttp.test_utils import make_mocked_request
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
@@ -25,6 +26,7 @@ from custom_components.sms_gateway.const import (
     EVENT_SMS_RECEIVED,
     MAX_PUSH_BYTES,
 )
+from custom_components.sms_gateway.webhook import read_query
 from simulator.goip import GoipSimulator
 
 from .conftest import WEBHOOK_ID, load_fixture
@@ -295,3 +297,21 @@ async def test_pushes_pinned_to_the_gateways_address(
     await hass.async_block_till_done()
     assert len(events) == fired
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/hook", {}),
+        ("/hook?", {}),
+        ("/hook?a=1&b=&a=2", {"a": "1", "b": ""}),
+        ("/hook?message=%E7%AB%AF%E5%8D%88+ok%2B1", {"message": "端午 ok+1"}),
+        ("/hook?message=%FF%ZZ", {"message": "\ufffd%ZZ"}),
+    ],
+)
+def test_the_query_is_read_as_the_gateway_wrote_it(
+    path: str, fields: dict[str, str]
+) -> None:
+    """The first value of a repeated name, blanks kept, `+` a space, escapes
+    decoded as UTF-8 (broken ones replaced or left as they are)."""
+    assert read_query(make_mocked_request("GET", path)) == fields

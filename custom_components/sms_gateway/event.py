@@ -87,13 +87,15 @@ class InboundEvent(SmsGatewayEntity, EventEntity):
         self.async_on_remove(
             async_dispatcher_connect(
                 self.hass,
-                inbound_signal(self.coordinator.config_entry.entry_id),
+                inbound_signal(
+                    self.coordinator.config_entry.entry_id,
+                    self.entity_description.bus_event,
+                ),
                 self._handle_inbound,
             )
         )
 
     @callback
-    def _handle_inbound(self, bus_event: str, kind: str, data: dict[str, Any]) -> None:
-        if bus_event == self.entity_description.bus_event:
-            self._trigger_event(kind, data)
-            self.async_write_ha_state()
+    def _handle_inbound(self, kind: str, data: dict[str, Any]) -> None:
+        self._trigger_event(kind, data)
+        self.async_write_ha_state()

@@ -9,7 +9,8 @@ nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 import hashlib
@@ -53,37 +54,52 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def inbound_signal(entry_id: str) -> str:
-    """Dispatcher signal the event entities of one entry listen to."""
-    return f"{DOMAIN}_inbound_{entry_id}"
+def inbound_signal(entry_id: str, bus_event: str) -> str:
+    """Dispatcher signal of one kind of inbound item of one entry.
+
+    The event entity of that kind listens to it.
+    """
+    return f"{DOMAIN}_inbound_{entry_id}_{bus_event}"
 
 
 class BoundedLog:
-    """Keys with the time they were added, oldest first, bounded in count and age."""
+    """Keys with the time they were added, oldest first, bounded in count and age.
+
+    An `OrderedDict`: dropping the oldest of a plain dict again and again
+    leaves holes that every later look at the oldest walks past.
+    """
 
     def __init__(self, max_items: int, max_age: float) -> None:
         """Start empty."""
-        self.items: dict[str, Any] = {}
+        self.items: OrderedDict[str, Any] = OrderedDict()
         self._max_items = max_items
         self._max_age = max_age
 
+    def load(self, items: dict[str, Any]) -> None:
+        """Take `items` (oldest first), as saved, within the bounds."""
+        self.items = OrderedDict(items)
+        self.prune()
+
     def add(self, key: str, value: Any) -> None:
         """Add or replace `key`, dropping what is too old or too many."""
-        self.items.pop(key, None)
-        self.items[key] = value
+        self.add_all(((key, value),))
+
+    def add_all(self, pairs: Iterable[tuple[str, Any]]) -> None:
+        """Add or replace each key in turn; then drop what is beyond the bounds."""
+        items = self.items
+        for key, value in pairs:
+            items[key] = value
+            items.move_to_end(key)
         self.prune()
 
     def prune(self, now: float | None = None) -> None:
         """Drop the oldest items beyond the bounds."""
+        items = self.items
+        while len(items) > self._max_items:
+            items.popitem(last=False)
         cutoff = (now or time.time()) - self._max_age
-        while self.items:
-            oldest = next(iter(self.items))
-            if (
-                len(self.items) <= self._max_items
-                and _added(self.items[oldest]) >= cutoff
-            ):
-                break
-            del self.items[oldest]
+        while items and _added(next(iter(items.values()))) < cutoff:
+            items.popitem(last=False)
 
 
 def _added(value: Any) -> float:
@@ -115,6 +131,7 @@ class Inbound:
         self.ussd_open: set[str] = set()
         # called when a port or the gateway changed (the entities refresh)
         self.on_port_event: Callable[[], None] | None = None
+        self._save_due = False
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
         )
@@ -123,8 +140,7 @@ class Inbound:
         """Read what earlier runs saw and sent."""
         if stored := await self._store.async_load():
             for name, log in self._logs().items():
-                log.items = dict(stored.get(name, {}))
-                log.prune()
+                log.load(stored.get(name, {}))
             self.inbox_cursor = stored.get("inbox_cursor")
 
     async def async_save(self) -> None:
@@ -134,6 +150,21 @@ class Inbound:
     async def async_remove(self) -> None:
         """Forget everything (the entry was deleted)."""
         await self._store.async_remove()
+
+    @callback
+    def _schedule_save(self) -> None:
+        """Write within `SAVE_DELAY` of the first change since the last write.
+
+        The store's own delay starts again at every call, so under a steady
+        stream of pushes it would not write until Home Assistant stops.
+        """
+        if not self._save_due:
+            self._save_due = True
+            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+
+    def _data_to_save(self) -> dict[str, Any]:
+        self._save_due = False
+        return self._data()
 
     def _logs(self) -> dict[str, BoundedLog]:
         return {"seen": self.seen, "sent": self.sent, "references": self.references}
@@ -155,10 +186,10 @@ class Inbound:
         baseline = self.inbox_cursor is None and not queue
         # An empty inbox is a baseline too: everything after it is new.
         self.inbox_cursor = cursor if cursor is not None else "0"
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self._schedule_save()
         return 0 if baseline else self.process(items)
 
-    def already_sent(self, recipients: list[str], text: str) -> list[str]:
+    def already_sent(self, recipients: Iterable[str], text: str) -> list[str]:
         """Those of `recipients` that were sent `text` before (and kept)."""
         digest = text_digest(text)
         done = {
@@ -172,24 +203,28 @@ class Inbound:
     def track_sent(self, result: SendResult, port: str | None, text: str = "") -> None:
         """Remember sent messages so their reports can be matched and polled."""
         now = time.time()
-        for item in result.results:
-            if item.accepted and item.message_id:
-                self.sent.add(
-                    item.message_id,
-                    {
-                        "at": now,
-                        "recipient": item.recipient,
-                        "port": port,
-                        "status": None,
-                        "reference": item.reference,
-                        "digest": text_digest(text),
-                    },
-                )
-                if item.reference:
-                    self.references.add(
-                        item.reference, {"at": now, "id": item.message_id}
-                    )
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        digest = text_digest(text)
+        sent = [item for item in result.results if item.accepted and item.message_id]
+        self.sent.add_all(
+            (
+                str(item.message_id),
+                {
+                    "at": now,
+                    "recipient": item.recipient,
+                    "port": port,
+                    "status": None,
+                    "reference": item.reference,
+                    "digest": digest,
+                },
+            )
+            for item in sent
+        )
+        self.references.add_all(
+            (item.reference, {"at": now, "id": item.message_id})
+            for item in sent
+            if item.reference
+        )
+        self._schedule_save()
 
     def references_of(self, message_ids: list[str]) -> dict[str, str]:
         """The references sends returned for these messages, where there are some."""
@@ -247,7 +282,7 @@ class Inbound:
                 )
             fired += 1
         if fired:
-            self._store.async_delay_save(self._data, SAVE_DELAY)
+            self._schedule_save()
         return fired
 
     def ussd_waiting(self, port: str) -> bool:
@@ -368,7 +403,7 @@ class Inbound:
     def _fire(self, event_type: str, kind: str, data: dict[str, Any]) -> None:
         self.hass.bus.async_fire(event_type, data)
         async_dispatcher_send(
-            self.hass, inbound_signal(self.entry_id), event_type, kind, data
+            self.hass, inbound_signal(self.entry_id, event_type), kind, data
         )
 
 

@@ -12,7 +12,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry
 from .errors import translate_errors
-from .gateways.errors import UnsupportedNumberError
+from .gateways.errors import InvalidNumberError, UnsupportedNumberError
 from .gateways.models import Capability, Registration, SendRequest, SendResult
 from .gateways.text import Encoding
 
@@ -62,18 +62,25 @@ async def async_send_sms(
         delivery_report=delivery_report,
         extension=extension,
     )
-    _check(entry, request)
+    request, merged = _check(entry, request)
     request, repeated = _without_repeats(entry, request)
+    merged.extend(repeated)
     if not request.recipients:
-        return SendResult(results=(), merged=repeated)
+        return SendResult(results=(), merged=tuple(merged))
     with translate_errors(HomeAssistantError, reauth=(hass, entry)):
         result = await data.gateway.async_send(request)
     data.inbound.track_sent(result, port, message)
-    return replace(result, merged=(*result.merged, *repeated))
+    return replace(result, merged=(*result.merged, *merged))
 
 
-def _check(entry: SmsGatewayConfigEntry, request: SendRequest) -> None:
-    """Refuse, before any request, what the gateway would refuse or cannot do."""
+def _check(
+    entry: SmsGatewayConfigEntry, request: SendRequest
+) -> tuple[SendRequest, list[str]]:
+    """Refuse, before any request, what the gateway would refuse or cannot do.
+
+    The request that is left has each recipient once, in the vendor's form
+    (read once here, not again by the vendor); with it, the duplicates.
+    """
     gateway = entry.runtime_data.gateway
     message = request.message
     if not message.strip():
@@ -86,13 +93,12 @@ def _check(entry: SmsGatewayConfigEntry, request: SendRequest) -> None:
         raise _invalid("message_too_many_characters", limit=str(chars))
     if not request.recipients:
         raise _invalid("no_recipients")
-    for recipient in request.recipients:
-        try:
-            gateway.normalize_recipient(recipient)
-        except UnsupportedNumberError:
-            raise _invalid("number_not_supported", number=recipient) from None
-        except ValueError:
-            raise _invalid("invalid_number", number=recipient) from None
+    try:
+        numbers, merged = gateway.unique_recipients(request)
+    except UnsupportedNumberError as err:
+        raise _invalid("number_not_supported", number=err.number) from None
+    except InvalidNumberError as err:
+        raise _invalid("invalid_number", number=err.number) from None
     if request.port is not None:
         _check_port(entry, request.port)
     for value, capability in (
@@ -103,6 +109,7 @@ def _check(entry: SmsGatewayConfigEntry, request: SendRequest) -> None:
     ):
         if value is not None and capability not in gateway.capabilities:
             raise _invalid("option_not_supported", option=capability.value)
+    return replace(request, recipients=tuple(numbers), normalized=True), merged
 
 
 def _check_port(entry: SmsGatewayConfigEntry, port: str) -> None:
@@ -120,12 +127,11 @@ def _check_port(entry: SmsGatewayConfigEntry, port: str) -> None:
 
 def _without_repeats(
     entry: SmsGatewayConfigEntry, request: SendRequest
-) -> tuple[SendRequest, tuple[str, ...]]:
+) -> tuple[SendRequest, list[str]]:
     """Leave out who got this text before, where the platform would drop it."""
     data = entry.runtime_data
     if not data.gateway.drops_repeated_text:
-        return request, ()
-    numbers = [data.gateway.normalize_recipient(r) for r in request.recipients]
-    repeated = data.inbound.already_sent(numbers, request.message)
-    rest = tuple(n for n in numbers if n not in repeated)
-    return replace(request, recipients=rest), tuple(repeated)
+        return request, []
+    repeated = data.inbound.already_sent(request.recipients, request.message)
+    rest = tuple(n for n in request.recipients if n not in repeated)
+    return replace(request, recipients=rest), repeated

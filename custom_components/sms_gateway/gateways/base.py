@@ -22,6 +22,7 @@ from .errors import (
     GatewayPayloadError,
     GatewayRejectedError,
     GatewayTlsError,
+    InvalidNumberError,
     UnsupportedNumberError,
 )
 from .models import (
@@ -48,6 +49,8 @@ DEFAULT_TIMEOUT = 10.0
 
 _TRAILING_COMMA = re.compile(r",\s*([\]}])")
 _NUMBER_NOISE = re.compile(r"[\s\-().]")
+# what strptime("%Y-%m-%d %H:%M:%S") takes, without its cost on every push
+_LOCAL_TIME = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)\s+(\d\d?):(\d\d?):(\d\d?)")
 _VALID_NUMBER = re.compile(r"\+?[0-9]{2,20}")
 
 
@@ -230,8 +233,9 @@ class Gateway(ABC):
     def normalize_recipient(self, number: str) -> str:
         """`number` as this vendor takes it.
 
-        Raises `ValueError` for what is no phone number, and its subclass
-        `UnsupportedNumberError` for a number this vendor does not send to.
+        Raises `InvalidNumberError` for what is no phone number, and its
+        subclass `UnsupportedNumberError` for a number this vendor does not
+        send to.
         """
         cleaned = normalize_number(number)
         if (code := self.domestic_country_code) is None:
@@ -240,11 +244,17 @@ class Gateway(ABC):
             if cleaned.startswith(prefix):
                 return cleaned.removeprefix(prefix)
         if cleaned.startswith(("+", "00")):
-            raise UnsupportedNumberError(f"not a domestic number: {number!r}")
+            raise UnsupportedNumberError(number)
         return cleaned
 
     def unique_recipients(self, request: SendRequest) -> tuple[list[str], list[str]]:
-        """The request's recipients normalised in first-seen order, and duplicates."""
+        """The request's recipients normalised in first-seen order, and duplicates.
+
+        Raises `InvalidNumberError` (its `number` as given) for the first
+        recipient `normalize_recipient` refuses.
+        """
+        if request.normalized:
+            return list(request.recipients), []
         seen: dict[str, None] = {}
         merged: list[str] = []
         for recipient in request.recipients:
@@ -366,19 +376,23 @@ def as_local_time(value: Any) -> datetime | None:
 
     Anything else is None.
     """
+    match = _LOCAL_TIME.fullmatch(str(value).strip().replace("/", "-"))
+    if match is None:
+        return None
     try:
-        return datetime.strptime(
-            str(value).strip().replace("/", "-"), "%Y-%m-%d %H:%M:%S"
-        )
-    except ValueError:
+        year, month, day, hour, minute, second = map(int, match.groups())
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:  # a day or an hour that does not exist
         return None
 
 
 def normalize_number(number: str) -> str:
     """Drop the spaces, dashes, dots and brackets people type into numbers."""
+    if isinstance(number, str) and _VALID_NUMBER.fullmatch(number):
+        return number  # the usual case of a bulk send, at half the cost
     cleaned = _NUMBER_NOISE.sub("", str(number))
     if not _VALID_NUMBER.fullmatch(cleaned):
-        raise ValueError(f"invalid phone number: {number!r}")
+        raise InvalidNumberError(str(number))
     return cleaned
 
 

@@ -57,5 +57,14 @@ class GatewayRejectedError(GatewayError):
         self.kind = kind
 
 
-class UnsupportedNumberError(ValueError):
+class InvalidNumberError(ValueError):
+    """A recipient that is no phone number; `number` is it as it was given."""
+
+    def __init__(self, number: str) -> None:
+        """Keep the number, for the message shown to the user."""
+        super().__init__(f"invalid phone number: {number!r}")
+        self.number = number
+
+
+class UnsupportedNumberError(InvalidNumberError):
     """A phone number the vendor does not send to (another country)."""

@@ -1,0 +1,178 @@
+"""Bulk send: `sms_gateway.send_sms` to 10,000 recipients, against a bare loop.
+
+For each vendor, the action sends one message to N recipients through the
+vendor's simulator (in the gateways' process). The simulator counts and keeps
+the requests it gets; the number must be the least the vendor allows:
+ceil(N / recipients per request), or N where a request takes one recipient.
+Then a bare aiohttp loop in this process makes the very same requests (the
+same method, path, body and content type; digest answers made anew, as a
+replay would be refused) to the same simulator, as many at a time as the
+integration does. Printed: both wall times, the best of ROUNDS sends each,
+and their ratio (target: the bare loop's time is at least 0.8 of ours).
+
+    .venv/bin/python bench/bulk_send.py [--count 10000] [--vendor goip ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import math
+import time
+from typing import Any
+
+from aiohttp import ClientSession, TCPConnector
+from harness import (
+    PASSWORD,
+    USERNAME,
+    Gateways,
+    add_gateway,
+    blast,
+    profiling,
+    start_home_assistant,
+)
+
+TARGET_RATIO = 0.8
+ROUNDS = 3
+KEPT_HEADERS = ("Content-Type",)
+
+
+async def bare(
+    base_url: str, recorded: list[Any], concurrency: int, username: str | None
+) -> tuple[float, list[int]]:
+    """The recorded requests, made again with a plain aiohttp session; with
+    `username`, their digest answers are made anew for it."""
+    digest = username is not None
+    from custom_components.sms_gateway.gateways.digest import DigestAuth
+
+    requests: list[tuple[str, str, dict[str, Any]]] = []
+    for method, path, headers, body in recorded:
+        kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
+        if "Authorization" in headers and not digest:
+            kept["Authorization"] = headers["Authorization"]
+        requests.append(
+            (
+                method,
+                base_url + path,
+                {"data": base64.b64decode(body), "headers": kept},
+            )
+        )
+    async with ClientSession(connector=TCPConnector(limit=0)) as session:
+        auth = DigestAuth(username, PASSWORD)
+        if digest:  # one challenge, before the clock starts (ours had its nonce)
+            async with session.get(base_url + "/api/query_sms_in_queue") as answer:
+                auth.learn(answer.headers.get("WWW-Authenticate"))
+
+            def signed(request: tuple[str, str, dict[str, Any]]) -> Any:
+                method, url, arguments = request
+                path = url.removeprefix(base_url)
+                header = auth.header(method, path)
+                return (
+                    method,
+                    url,
+                    arguments
+                    | {"headers": arguments["headers"] | {"Authorization": header}},
+                )
+
+            requests = [signed(request) for request in requests]
+        start = time.perf_counter()
+        _, statuses = await blast(session, requests, concurrency)
+        return time.perf_counter() - start, statuses
+
+
+async def run(vendors: list[str], count: int, profile: bool) -> int:
+    from custom_components.sms_gateway.gateways import GATEWAYS
+    from custom_components.sms_gateway.gateways.base import SEND_CONCURRENCY
+    from custom_components.sms_gateway.gateways.models import Capability
+
+    gateways = await Gateways.start()
+    hass, _ = await start_home_assistant()
+    hass.loop.set_debug(False)
+    recipients = [f"138{index:08d}" for index in range(count)]
+    failed = 0
+    print(f"one message to {count:,} recipients; {SEND_CONCURRENCY} requests at a time")
+    print(
+        f"{'':12} {'requests':>8} {'least':>6} {'ours s':>7} {'bare s':>7}"
+        f" {'ratio':>6} {'accepted':>9}"
+    )
+    for vendor in vendors:
+        gateway = GATEWAYS[vendor]
+        # an account of its own: two platforms on one host would be one entry
+        username = f"{USERNAME}-{vendor}"
+        sim_id, sim_port = await gateways.simulator(vendor, username=username)
+        entry = await add_gateway(hass, vendor, sim_port, username)
+        await hass.async_block_till_done()
+        data: dict[str, Any] = {
+            "device_id": entry.runtime_data.inbound.device_id,
+            "recipients": recipients,
+        }
+        if Capability.CHOOSE_DELIVERY_REPORT in gateway.capabilities:
+            data["delivery_report"] = False
+        best: dict[str, float] = {}
+        made = 0
+        for round_ in range(ROUNDS):  # each sends anew: the texts differ
+            data["message"] = f"bulk {round_}"
+            await gateways.call("fund", id=sim_id)
+            before = (await gateways.call("requests"))["requests"][sim_id]
+            await gateways.call("record", id=sim_id)
+            with profiling(profile and round_ == 0, vendor):
+                start = time.perf_counter()
+                response = await hass.services.async_call(
+                    "sms_gateway",
+                    "send_sms",
+                    data,
+                    blocking=True,
+                    return_response=True,
+                )
+                ours = time.perf_counter() - start
+            made = (await gateways.call("requests"))["requests"][sim_id] - before
+            recorded = (await gateways.call("recorded", id=sim_id))["requests"]
+            digest = any(
+                headers.get("Authorization", "").startswith("Digest ")
+                for _, _, headers, _ in recorded
+            )
+            await gateways.call("fund", id=sim_id)
+            theirs, statuses = await bare(
+                f"http://127.0.0.1:{sim_port}",
+                recorded,
+                SEND_CONCURRENCY,
+                username if digest else None,
+            )
+            best["ours"] = min(ours, best.get("ours", ours))
+            best["bare"] = min(theirs, best.get("bare", theirs))
+        least = math.ceil(count / gateway.max_recipients_per_request)
+        ours, theirs = best["ours"], best["bare"]
+        accepted = sum(result["accepted"] for result in response["messages"])
+        ratio = theirs / ours
+        print(
+            f"{vendor:12} {made:8,} {least:6,} {ours:7.2f} {theirs:7.2f}"
+            f" {ratio:6.2f} {accepted:9,}"
+        )
+        if set(statuses) != {200}:
+            print(f"  the bare loop got answers {sorted(set(statuses))}")
+            failed += 1
+        if made != least or ratio < TARGET_RATIO or accepted != count:
+            failed += 1
+    print(
+        f"targets: requests = the least, bare/ours ≥ {TARGET_RATIO}, all accepted:"
+        f" {'met' if not failed else f'{failed} missed'}"
+    )
+    await hass.async_stop()
+    await gateways.close()
+    return 1 if failed else 0
+
+
+def main() -> None:
+    from custom_components.sms_gateway.gateways import GATEWAYS
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--vendor", nargs="*", default=sorted(GATEWAYS))
+    parser.add_argument("--profile", action="store_true", help="profile ours")
+    args = parser.parse_args()
+    raise SystemExit(asyncio.run(run(args.vendor, args.count, args.profile)))
+
+
+if __name__ == "__main__":
+    main()
