@@ -17,68 +17,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import math
 import time
 from typing import Any
 
-from aiohttp import ClientSession, TCPConnector
 from harness import (
-    PASSWORD,
     USERNAME,
     Gateways,
     add_gateway,
-    blast,
     profiling,
+    replay,
     start_home_assistant,
+    uses_digest,
 )
 
 TARGET_RATIO = 0.8
 ROUNDS = 3
-KEPT_HEADERS = ("Content-Type",)
-
-
-async def bare(
-    base_url: str, recorded: list[Any], concurrency: int, username: str | None
-) -> tuple[float, list[int]]:
-    """The recorded requests, made again with a plain aiohttp session; with
-    `username`, their digest answers are made anew for it."""
-    digest = username is not None
-    from custom_components.sms_gateway.gateways.digest import DigestAuth
-
-    requests: list[tuple[str, str, dict[str, Any]]] = []
-    for method, path, headers, body in recorded:
-        kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
-        if "Authorization" in headers and not digest:
-            kept["Authorization"] = headers["Authorization"]
-        requests.append(
-            (
-                method,
-                base_url + path,
-                {"data": base64.b64decode(body), "headers": kept},
-            )
-        )
-    async with ClientSession(connector=TCPConnector(limit=0)) as session:
-        auth = DigestAuth(username, PASSWORD)
-        if digest:  # one challenge, before the clock starts (ours had its nonce)
-            async with session.get(base_url + "/api/query_sms_in_queue") as answer:
-                auth.learn(answer.headers.get("WWW-Authenticate"))
-
-            def signed(request: tuple[str, str, dict[str, Any]]) -> Any:
-                method, url, arguments = request
-                path = url.removeprefix(base_url)
-                header = auth.header(method, path)
-                return (
-                    method,
-                    url,
-                    arguments
-                    | {"headers": arguments["headers"] | {"Authorization": header}},
-                )
-
-            requests = [signed(request) for request in requests]
-        start = time.perf_counter()
-        _, statuses = await blast(session, requests, concurrency)
-        return time.perf_counter() - start, statuses
 
 
 async def run(vendors: list[str], count: int, profile: bool) -> int:
@@ -128,12 +82,9 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
                 ours = time.perf_counter() - start
             made = (await gateways.call("requests"))["requests"][sim_id] - before
             recorded = (await gateways.call("recorded", id=sim_id))["requests"]
-            digest = any(
-                headers.get("Authorization", "").startswith("Digest ")
-                for _, _, headers, _ in recorded
-            )
+            digest = uses_digest(recorded)
             await gateways.call("fund", id=sim_id)
-            theirs, statuses = await bare(
+            theirs, statuses = await replay(
                 f"http://127.0.0.1:{sim_port}",
                 recorded,
                 SEND_CONCURRENCY,

@@ -96,6 +96,9 @@ class Process:
         self.simulators[id].fault = mode
         return {}
 
+    async def ports(self) -> dict[str, Any]:
+        return {"ports": [sim.port for sim in self.simulators]}
+
     async def requests(self) -> dict[str, Any]:
         return {"requests": [len(sim.requests) for sim in self.simulators]}
 

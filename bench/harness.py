@@ -261,3 +261,58 @@ async def blast(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return started, statuses
+
+
+def uses_digest(recorded: list[Any]) -> bool:
+    """Whether requests kept by a simulator carry digest answers."""
+    from multidict import CIMultiDict
+
+    return any(
+        CIMultiDict(headers).get("Authorization", "").startswith("Digest ")
+        for _, _, headers, _ in recorded
+    )
+
+
+async def replay(
+    base_url: str,
+    recorded: list[Any],
+    concurrency: int,
+    username: str | None = None,
+) -> tuple[float, list[int]]:
+    """Requests a simulator kept, made again with a plain aiohttp session,
+    `concurrency` at a time: their wall time and answers.
+
+    Method, path, body, content type and a token header are as kept; with
+    `username`, digest answers are made anew (a replayed one is refused),
+    after one challenge before the clock starts.
+    """
+    import base64
+    import time
+
+    from aiohttp import ClientSession, TCPConnector
+    from multidict import CIMultiDict
+
+    from custom_components.sms_gateway.gateways.digest import DigestAuth
+
+    auth = DigestAuth(username or "", PASSWORD)
+    requests: list[tuple[str, str, dict[str, Any]]] = []
+    for method, path, kept, body in recorded:
+        headers = CIMultiDict(kept)
+        sent = {
+            name: headers[name]
+            for name in ("Content-Type", "Authorization")
+            if name in headers and not (name == "Authorization" and username)
+        }
+        requests.append(
+            (method, base_url + path, {"data": base64.b64decode(body), "headers": sent})
+        )
+    async with ClientSession(connector=TCPConnector(limit=0)) as session:
+        if username:
+            async with session.get(base_url + "/api/query_sms_in_queue") as answer:
+                auth.learn(answer.headers.get("WWW-Authenticate"))
+            for method, url, arguments in requests:
+                header = auth.header(method, url.removeprefix(base_url))
+                arguments["headers"]["Authorization"] = header
+        start = time.perf_counter()
+        _, statuses = await blast(session, requests, concurrency)
+        return time.perf_counter() - start, statuses

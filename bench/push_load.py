@@ -20,36 +20,22 @@ import asyncio
 from collections import Counter
 import gc
 import json
-import os
-from pathlib import Path
-import socket
 import sys
-import tempfile
 import time
 from typing import Any
 
+from harness import (
+    PASSWORD,
+    USERNAME,
+    add_gateway,
+    rss_mib,
+    start_home_assistant,
+    webhook_url,
+)
 from homeassistant.core import callback
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 RECEIVING = ("goip", "dinstar", "openvox", "cloud_apiv1")
-USERNAME, PASSWORD = "admin", "bench-pass"
 PORTS = 4
-
-
-def rss_mib() -> float:
-    """This process's resident memory."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --- the gateway's process ---------------------------------------------------
@@ -87,59 +73,6 @@ async def generate(vendor: str, rate: int, seconds: int) -> None:
 
 
 # --- Home Assistant's process ------------------------------------------------
-
-
-def write_config(config_dir: Path, http_port: int) -> None:
-    (config_dir / "custom_components").mkdir()
-    (config_dir / "custom_components" / "sms_gateway").symlink_to(
-        ROOT / "custom_components" / "sms_gateway"
-    )
-    url = f"http://127.0.0.1:{http_port}"
-    (config_dir / "configuration.yaml").write_text(
-        "homeassistant:\n"
-        "  name: bench\n  latitude: 0\n  longitude: 0\n  elevation: 0\n"
-        "  unit_system: metric\n  time_zone: UTC\n  currency: EUR\n"
-        f"  internal_url: {url}\n  external_url: {url}\n"
-        "http:\n  server_host: 127.0.0.1\n"
-        f"  server_port: {http_port}\n"
-        "webhook:\n"
-        "logger:\n  default: warning\n  logs:\n    homeassistant.components.camera: critical\n"
-    )
-
-
-def form_for(vendor: str, sim_port: int) -> dict[str, Any]:
-    """The vendor's config form, filled in for the simulator."""
-    from custom_components.sms_gateway.gateways import GATEWAYS
-    from custom_components.sms_gateway.gateways.base import FieldKind
-
-    form: dict[str, Any] = {}
-    for field in GATEWAYS[vendor].config_fields:
-        if field.kind is FieldKind.PORT:
-            form[field.key] = sim_port
-        elif field.kind is FieldKind.URL:
-            form[field.key] = f"http://127.0.0.1:{sim_port}"
-        elif field.kind is FieldKind.PASSWORD and field.required:
-            form[field.key] = PASSWORD
-        elif field.kind is FieldKind.BOOL:
-            form[field.key] = False
-        elif field.key == "host":
-            form[field.key] = "127.0.0.1"
-        elif field.required:
-            form[field.key] = USERNAME
-    return form
-
-
-async def add_entry(hass: Any, vendor: str, sim_port: int) -> Any:
-    """Through the config flow, as the frontend does."""
-    flows = hass.config_entries.flow
-    result = await flows.async_init("sms_gateway", context={"source": "user"})
-    result = await flows.async_configure(result["flow_id"], {"next_step_id": vendor})
-    result = await flows.async_configure(result["flow_id"], form_for(vendor, sim_port))
-    while result["type"] == "form":
-        result = await flows.async_configure(result["flow_id"], {})
-    if result["type"] != "create_entry":
-        raise SystemExit(f"config flow stopped: {result}")
-    return result["result"]
 
 
 class Tally:
@@ -182,30 +115,14 @@ async def start_generator(vendor: str, rate: int, seconds: int) -> tuple[Any, in
     return generator, int((await generator.stdout.readline()).split()[1])
 
 
-async def start_home_assistant(vendor: str, sim_port: int) -> tuple[Any, Any, int]:
-    """Home Assistant from a fresh configuration directory, with the entry."""
-    from homeassistant import bootstrap
-    from homeassistant.runner import RuntimeConfig
-
-    config_dir = Path(tempfile.mkdtemp(prefix="sms-gateway-load-"))
-    http_port = free_port()
-    write_config(config_dir, http_port)
-    hass = await bootstrap.async_setup_hass(
-        RuntimeConfig(config_dir=str(config_dir), skip_pip=True, log_no_color=True)
-    )
-    assert hass is not None
-    await hass.async_start()
-    entry = await add_entry(hass, vendor, sim_port)
-    await hass.async_block_till_done()
-    return hass, entry, http_port
-
-
 async def run(vendor: str, rate: int, seconds: int) -> int:
     from custom_components.sms_gateway.const import EVENT_SMS_RECEIVED
     from custom_components.sms_gateway.inbound import MAX_SEEN
 
     generator, sim_port = await start_generator(vendor, rate, seconds)
-    hass, entry, http_port = await start_home_assistant(vendor, sim_port)
+    hass, http_port = await start_home_assistant()
+    entry = await add_gateway(hass, vendor, sim_port)
+    await hass.async_block_till_done()
     tally = Tally(rate * seconds)
     hass.bus.async_listen(EVENT_SMS_RECEIVED, tally.count)
     gc.collect()
@@ -217,7 +134,7 @@ async def run(vendor: str, rate: int, seconds: int) -> int:
             memory.append((f"{tally.unique:>6} in", rss_mib()))
 
     sampler = asyncio.create_task(sample())
-    url = f"http://127.0.0.1:{http_port}/api/webhook/{entry.data['webhook_id']}"
+    url = webhook_url(http_port, entry)
     generator.stdin.write(f"GO {url}\n".encode())
     await generator.stdin.drain()
     report = json.loads(await generator.stdout.readline())
@@ -255,7 +172,6 @@ def main() -> None:
     if args.generate:
         asyncio.run(generate(args.vendor, args.rate, args.seconds))
         return
-    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     sys.exit(asyncio.run(run(args.vendor, args.rate, args.seconds)))
 
 

@@ -143,10 +143,15 @@ class DinstarSimulator(Simulator):
     vendor = "dinstar"
 
     def __init__(
-        self, username: str = "admin", password: str = "admin", ports: int = 4
+        self,
+        username: str = "admin",
+        password: str = "admin",
+        ports: int = 4,
+        sn: str = SN,
     ) -> None:
-        """`ports` registered ports with SIMs, numbered from 0."""
+        """`ports` registered ports with SIMs, numbered from 0; serial `sn`."""
         super().__init__(username, password)
+        self.sn = sn
         self.auth = DigestServer(lambda: (self.username, self.password))
         self.ports: dict[int, Port] = {}
         for number in range(ports):
@@ -366,7 +371,7 @@ class DinstarSimulator(Simulator):
         """Ports, queue and push settings."""
         return {
             **super().state(),
-            "sn": SN,
+            "sn": self.sn,
             "ports": [asdict(port) for port in self.ports.values()],
             "outgoing": [asdict(sms) for sms in self.outgoing],
             "incoming": self.incoming,
@@ -385,7 +390,7 @@ class DinstarSimulator(Simulator):
     async def _push(self, kind: str, items: Any) -> int:
         if kind not in self.push_kinds or not self.push_url:
             return 0
-        await self.push(self.push_url, {"sn": SN, kind: items})
+        await self.push(self.push_url, {"sn": self.sn, kind: items})
         return 1
 
     # --- the vendor API --------------------------------------------------------
@@ -413,7 +418,7 @@ class DinstarSimulator(Simulator):
         return [int(p) for p in raw.split(",") if p.strip()] if raw else None
 
     def _answer(self, code: int, **fields: Any) -> web.Response:
-        return json_response({"error_code": code, "sn": SN, **fields})
+        return json_response({"error_code": code, "sn": self.sn, **fields})
 
     async def _send_sms(self, request: web.Request) -> web.Response:
         body = await self._body(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from homeassistant.const import CONF_VERIFY_SSL, CONF_WEBHOOK_ID, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CoreState, HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -46,6 +46,9 @@ PLATFORMS: list[Platform] = [
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
+# Entries set up in these states do not wait for the gateway's first answer.
+STARTING = (CoreState.not_running, CoreState.starting)
+
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions."""
@@ -65,7 +68,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
     entry.runtime_data = SmsGatewayData(
         gateway=gateway, coordinator=coordinator, inbound=inbound
     )
-    await coordinator.async_config_entry_first_refresh()
+    if hass.state not in STARTING or inbound.layout is None:
+        await coordinator.async_config_entry_first_refresh()
+    else:
+        # Home Assistant is starting: it does not wait for the gateway.
+        coordinator.async_start_from(inbound.layout)
+        entry.async_create_background_task(
+            hass, coordinator.async_refresh(), f"{DOMAIN} first poll of {entry.title}"
+        )
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **gateway_device_info(entry)
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -22,7 +22,7 @@ from .const import (
 from .errors import translate_errors
 from .gateways import Gateway
 from .gateways.errors import GatewayError
-from .gateways.models import Capability, GatewayInfo, GatewayStatus
+from .gateways.models import Capability, GatewayInfo, GatewayStatus, PortStatus
 from .inbound import Inbound
 
 if TYPE_CHECKING:
@@ -47,8 +47,30 @@ def port_identifier(entry_id: str, port_id: str) -> tuple[str, str]:
     return (DOMAIN, f"{entry_id}#{port_id}")
 
 
+def layout_of(info: GatewayInfo, status: GatewayStatus) -> dict[str, Any]:
+    """What entities and devices are made from: the gateway and its ports."""
+    return {
+        "info": asdict(info),
+        "ports": [
+            [port.port_id, port.name, port.slot] for port in status.ports.values()
+        ],
+    }
+
+
+def from_layout(layout: dict[str, Any]) -> tuple[GatewayInfo, GatewayStatus]:
+    """The gateway, and a snapshot of its ports with nothing known of them."""
+    ports = {
+        port_id: PortStatus(port_id, name, slot=slot)
+        for port_id, name, slot in layout["ports"]
+    }
+    return GatewayInfo(**layout["info"]), GatewayStatus(ports=ports)
+
+
 class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
-    """Polls one gateway; entities and the port devices follow its snapshots."""
+    """Polls one gateway; entities and the port devices follow its snapshots.
+
+    A snapshot equal to the last one tells nobody: nothing is written.
+    """
 
     config_entry: SmsGatewayConfigEntry
     info: GatewayInfo
@@ -69,11 +91,25 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
             update_interval=timedelta(
                 seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
             ),
+            always_update=False,
         )
         self.gateway = gateway
         self.inbound = inbound
         # Performance is asked for only while one of its entities is enabled.
         self.performance_listeners = 0
+        # set up from the layout last seen: identify the gateway at the next poll
+        self._identify = False
+
+    @callback
+    def async_start_from(self, layout: dict[str, Any]) -> None:
+        """Stand for the gateway as it was last seen, until a poll answers.
+
+        Its entities exist at once and are unavailable; Home Assistant's
+        start does not wait for a gateway that is slow or away.
+        """
+        self.info, self.data = from_layout(layout)
+        self.last_update_success = False
+        self._identify = True
 
     async def _async_setup(self) -> None:
         """Identify the gateway once."""
@@ -82,6 +118,10 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
 
     async def _async_update_data(self) -> GatewayStatus:
         """Take a snapshot; poll what is due of messages and the inbox."""
+        if self._identify:
+            await self._async_setup()
+            self._identify = False
+            self._update_device()
         with translate_errors(UpdateFailed):
             status = await self.gateway.async_get_status()
             if self.performance_listeners:
@@ -111,7 +151,22 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         except GatewayError as err:
             # The snapshot is good; what was not polled now is polled next time.
             LOGGER.debug("Polling messages failed: %s", err)
+        self.inbound.remember_layout(layout_of(self.info, status))
         return status
+
+    def _update_device(self) -> None:
+        """The gateway's device, as the gateway now tells about itself."""
+        registry = dr.async_get(self.hass)
+        if device := registry.async_get_device(
+            identifiers={(DOMAIN, self.config_entry.entry_id)}
+        ):
+            registry.async_update_device(
+                device.id,
+                manufacturer=self.info.manufacturer,
+                model=self.info.model,
+                serial_number=self.info.serial,
+                sw_version=self.info.firmware,
+            )
 
     @property
     def polls_inbox(self) -> bool:

@@ -122,6 +122,8 @@ class Inbound:
         self.references = BoundedLog(MAX_SENT, MAX_AGE)
         # where the last inbox poll stopped (the vendor's id of the newest SMS)
         self.inbox_cursor: str | None = None
+        # the gateway and its ports as last polled (`coordinator.layout_of`)
+        self.layout: dict[str, Any] | None = None
         # USSD: the session number of each port, and who waits for its reply
         self._ussd_sessions: dict[str | None, int] = {}
         self._ussd_seen: set[tuple[str | None, int, str | None, str]] = set()
@@ -142,6 +144,7 @@ class Inbound:
             for name, log in self._logs().items():
                 log.load(stored.get(name, {}))
             self.inbox_cursor = stored.get("inbox_cursor")
+            self.layout = stored.get("layout")
 
     async def async_save(self) -> None:
         """Write now (on unload); otherwise writes are batched."""
@@ -171,8 +174,16 @@ class Inbound:
 
     def _data(self) -> dict[str, Any]:
         return {name: log.items for name, log in self._logs().items()} | {
-            "inbox_cursor": self.inbox_cursor
+            "inbox_cursor": self.inbox_cursor,
+            "layout": self.layout,
         }
+
+    @callback
+    def remember_layout(self, layout: dict[str, Any]) -> None:
+        """Keep the gateway's layout, written when it changed."""
+        if layout != self.layout:
+            self.layout = layout
+            self._schedule_save()
 
     @callback
     def process_inbox(

@@ -297,6 +297,8 @@ class Gateway(ABC):
             raise GatewayTlsError(type(err).__name__) from err
         except aiohttp.ClientError as err:
             raise GatewayConnectionError(type(err).__name__) from err
+        except RuntimeError as err:  # the session was closed: Home Assistant stops
+            raise GatewayConnectionError(str(err)) from err
 
     async def _send_in_chunks(
         self,
