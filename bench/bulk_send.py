@@ -29,6 +29,7 @@ from harness import (
     replay,
     start_home_assistant,
     uses_digest,
+    verdict,
 )
 
 TARGET_RATIO = 0.8
@@ -105,13 +106,11 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
             failed += 1
         if made != least or ratio < TARGET_RATIO or accepted != count:
             failed += 1
-    print(
-        f"targets: requests = the least, bare/ours ≥ {TARGET_RATIO}, all accepted:"
-        f" {'met' if not failed else f'{failed} missed'}"
-    )
     await hass.async_stop()
     await gateways.close()
-    return 1 if failed else 0
+    return verdict(
+        f"requests = the least, bare/ours ≥ {TARGET_RATIO}, all accepted", failed
+    )
 
 
 def main() -> None:

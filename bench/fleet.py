@@ -39,6 +39,7 @@ from harness import (
     replay,
     start_home_assistant,
     uses_digest,
+    verdict,
     write_config,
 )
 
@@ -126,11 +127,7 @@ async def polling(hass: Any, gateways: Gateways, fleet: list[Any], polls: int) -
         f"CPU per poll per gateway: {cpu / polls / len(entries) * 1000:.2f} ms"
         f" (all {len(entries)}: {cpu / polls * 1000:.1f} ms a poll)"
     )
-    print(
-        "targets: Dinstar's least requests, no state written:"
-        f" {'met' if not failed else f'{failed} missed'}"
-    )
-    return failed
+    return verdict("Dinstar's least requests, no state written", failed)
 
 
 def _entities(hass: Any, entry: Any) -> list[Any]:
@@ -217,11 +214,11 @@ async def start_up(config_dir: Path, gateways: Gateways, slow_id: int) -> int:
         and figures["one gateway slow"]["loaded"]
         == (figures["one gateway slow"]["entries"])
     )
-    print(
-        f"target: started within {STARTED_WITHIN:.0f} s of the time without a slow"
-        f" gateway (it was {late:+.2f} s), every entry set up: {'met' if met else 'missed'}"
+    return verdict(
+        f"started within {STARTED_WITHIN:.0f} s of the time without a slow gateway"
+        f" (it was {late:+.2f} s), every entry set up",
+        0 if met else 1,
     )
-    return 0 if met else 1
 
 
 async def measure_start(config_dir: Path) -> None:

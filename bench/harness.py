@@ -82,6 +82,12 @@ def profiling(enabled: bool, name: str) -> Iterator[None]:
         print(profiler.output_text(unicode=True, show_all=False))
 
 
+def verdict(targets: str, missed: int) -> int:
+    """Print whether the `targets` were met; the exit status that says it."""
+    print(f"targets: {targets}: {'met' if not missed else f'{missed} missed'}")
+    return 1 if missed else 0
+
+
 def machine() -> str:
     """One line naming the machine the figures come from."""
     cpu = next(

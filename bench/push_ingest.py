@@ -38,6 +38,7 @@ from harness import (
     percentile,
     profiling,
     start_home_assistant,
+    verdict,
     webhook_url,
 )
 from homeassistant.core import callback
@@ -208,13 +209,13 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
                 ratio < TARGET_RATIO or p99 >= TARGET_P99_MS or lost
             ):
                 failed += 1
-    print(
-        f"targets: events/s ≥ {TARGET_RATIO} of twilio's, p99 < {TARGET_P99_MS} ms,"
-        f" no event lost: {'met' if not failed else f'{failed} missed'}"
-    )
     await hass.async_stop()
     await gateways.close()
-    return 1 if failed else 0
+    return verdict(
+        f"events/s ≥ {TARGET_RATIO} of twilio's, p99 < {TARGET_P99_MS} ms,"
+        " no event lost",
+        failed,
+    )
 
 
 def main() -> None:

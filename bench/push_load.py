@@ -30,6 +30,7 @@ from harness import (
     add_gateway,
     rss_mib,
     start_home_assistant,
+    verdict,
     webhook_url,
 )
 from homeassistant.core import callback
@@ -159,7 +160,7 @@ async def run(vendor: str, rate: int, seconds: int) -> int:
     for label, mib in memory:
         print(f"  memory {label:>10}  {mib:7.1f} MiB")
     print(f"  memory growth {memory[-1][1] - memory[0][1]:+.1f} MiB")
-    return 0 if lost == duplicated == 0 else 1
+    return verdict("none lost, none duplicated", lost + duplicated)
 
 
 def main() -> None:
