@@ -290,7 +290,8 @@ async def replay(
 
     Method, path, body, content type and a token header are as kept; with
     `username`, digest answers are made anew (a replayed one is refused),
-    after one challenge before the clock starts.
+    after one challenge before the clock starts (Dinstar's, the one vendor
+    with digest authentication).
     """
     import base64
     import time

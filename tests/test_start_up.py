@@ -15,6 +15,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import CoreState, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -105,10 +106,32 @@ async def test_start_up_does_not_wait_for_a_slow_gateway(
     assert device.model == "GoIP SMS Server"
 
 
-async def test_a_first_start_waits_for_the_gateway(
-    hass: HomeAssistant, goip_sim: GoipSimulator, mock_config_entry: MockConfigEntry
+@pytest.mark.parametrize(
+    "layout",
+    [
+        None,
+        {
+            "info": {"manufacturer": "DBLTek", "model": "x", "colour": "red"},
+            "ports": [],
+        },
+        {"info": {"manufacturer": "DBLTek", "model": "x"}, "ports": [["G101"]]},
+        "a layout",
+    ],
+    ids=["none", "unknown field", "short port", "not a mapping"],
+)
+async def test_a_start_without_a_readable_layout_waits_for_the_gateway(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    layout: Any,
 ) -> None:
-    """With no layout seen yet, the entry is set up from the gateway's answer."""
+    """With no layout seen yet, or one another version wrote, the entry is
+    set up from the gateway's answer."""
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
+        "version": 1,
+        "data": {"layout": layout},
+    }
     hass.set_state(CoreState.not_running)
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

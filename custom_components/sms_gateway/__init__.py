@@ -68,14 +68,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
     entry.runtime_data = SmsGatewayData(
         gateway=gateway, coordinator=coordinator, inbound=inbound
     )
-    if hass.state not in STARTING or inbound.layout is None:
-        await coordinator.async_config_entry_first_refresh()
-    else:
+    if hass.state in STARTING and coordinator.async_start_from(inbound.layout):
         # Home Assistant is starting: it does not wait for the gateway.
-        coordinator.async_start_from(inbound.layout)
         entry.async_create_background_task(
             hass, coordinator.async_refresh(), f"{DOMAIN} first poll of {entry.title}"
         )
+    else:
+        await coordinator.async_config_entry_first_refresh()
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **gateway_device_info(entry)
     )

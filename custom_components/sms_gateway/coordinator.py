@@ -57,13 +57,19 @@ def layout_of(info: GatewayInfo, status: GatewayStatus) -> dict[str, Any]:
     }
 
 
-def from_layout(layout: dict[str, Any]) -> tuple[GatewayInfo, GatewayStatus]:
-    """The gateway, and a snapshot of its ports with nothing known of them."""
-    ports = {
-        port_id: PortStatus(port_id, name, slot=slot)
-        for port_id, name, slot in layout["ports"]
-    }
-    return GatewayInfo(**layout["info"]), GatewayStatus(ports=ports)
+def from_layout(layout: Any) -> tuple[GatewayInfo, GatewayStatus] | None:
+    """The gateway, and a snapshot of its ports with nothing known of them.
+
+    None for a layout this version cannot read (another version wrote it).
+    """
+    try:
+        ports = {
+            str(port_id): PortStatus(str(port_id), str(name), slot=slot)
+            for port_id, name, slot in layout["ports"]
+        }
+        return GatewayInfo(**layout["info"]), GatewayStatus(ports=ports)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
@@ -101,15 +107,19 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         self._identify = False
 
     @callback
-    def async_start_from(self, layout: dict[str, Any]) -> None:
+    def async_start_from(self, layout: Any) -> bool:
         """Stand for the gateway as it was last seen, until a poll answers.
 
         Its entities exist at once and are unavailable; Home Assistant's
-        start does not wait for a gateway that is slow or away.
+        start does not wait for a gateway that is slow or away. False (and
+        nothing done) when the layout cannot be read.
         """
-        self.info, self.data = from_layout(layout)
+        if (known := from_layout(layout)) is None:
+            return False
+        self.info, self.data = known
         self.last_update_success = False
         self._identify = True
+        return True
 
     async def _async_setup(self) -> None:
         """Identify the gateway once."""
