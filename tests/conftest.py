@@ -15,7 +15,10 @@ from unittest.mock import patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import OptionsFlowManager
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowManager
+from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -30,6 +33,8 @@ from simulator.base import Simulator
 from simulator.dinstar import SN, DinstarSimulator
 from simulator.goip import GoipSimulator
 from simulator.openvox import OpenvoxSimulator
+
+from . import translations
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WEBHOOK_ID = "0123456789abcdef0123456789abcdef"
@@ -80,6 +85,48 @@ def nothing_secret_is_logged() -> Iterator[None]:
     text = "\n".join(collect.lines)
     leaked = sorted(secret for secret in secrets if secret and secret in text)
     assert not leaked, f"secrets in the log: {leaked}"
+
+
+@pytest.fixture(autouse=True)
+def translations_hold_what_was_shown() -> Iterator[None]:
+    """Every flow step, error, abort and exception a test showed is in en.json."""
+    strings = translations.load("en")
+    problems: list[str] = []
+    handle_step = FlowManager._async_handle_step
+    error_init = HomeAssistantError.__init__
+
+    async def checked_step(
+        manager: FlowManager, flow: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        result = await handle_step(manager, flow, *args, **kwargs)
+        if type(flow).__module__.startswith("custom_components."):
+            category = (
+                "options" if isinstance(manager, OptionsFlowManager) else "config"
+            )
+            problems.extend(
+                f"{key} is missing"
+                for key in translations.flow_keys(category, result)
+                if not translations.has(strings, key)
+            )
+        return result
+
+    def checked_error(error: HomeAssistantError, *args: Any, **kwargs: Any) -> None:
+        error_init(error, *args, **kwargs)
+        if kwargs.get("translation_domain") == DOMAIN:
+            problems.extend(
+                translations.exception_problems(
+                    strings,
+                    kwargs["translation_key"],
+                    kwargs.get("translation_placeholders"),
+                )
+            )
+
+    with (
+        patch.object(FlowManager, "_async_handle_step", checked_step),
+        patch.object(HomeAssistantError, "__init__", checked_error),
+    ):
+        yield
+    assert not problems, f"shown without a translation: {sorted(set(problems))}"
 
 
 @pytest.fixture(autouse=True)

@@ -7,14 +7,14 @@ from dataclasses import replace
 import re
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 
-from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry
 from .errors import translate_errors
 from .gateways.errors import InvalidNumberError, UnsupportedNumberError
 from .gateways.models import Capability, Registration, SendRequest, SendResult
 from .gateways.text import Encoding
+from .targets import invalid
 
 _SEPARATORS = re.compile(r"[,;\n]")
 
@@ -30,14 +30,6 @@ def split_recipients(recipients: str | Iterable[str] | None) -> list[str]:
         for number in _SEPARATORS.split(str(part))
         if number.strip()
     ]
-
-
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
 
 
 async def async_send_sms(
@@ -84,21 +76,21 @@ def _check(
     gateway = entry.runtime_data.gateway
     message = request.message
     if not message.strip():
-        raise _invalid("empty_message")
+        raise invalid("empty_message")
     if (limit := gateway.max_message_bytes) is not None and len(
         message.encode()
     ) > limit:
-        raise _invalid("message_too_long", limit=str(limit))
+        raise invalid("message_too_long", limit=str(limit))
     if (chars := gateway.max_message_chars) is not None and len(message) > chars:
-        raise _invalid("message_too_many_characters", limit=str(chars))
+        raise invalid("message_too_many_characters", limit=str(chars))
     if not request.recipients:
-        raise _invalid("no_recipients")
+        raise invalid("no_recipients")
     try:
         numbers, merged = gateway.unique_recipients(request)
     except UnsupportedNumberError as err:
-        raise _invalid("number_not_supported", number=err.number) from None
+        raise invalid("number_not_supported", number=err.number) from None
     except InvalidNumberError as err:
-        raise _invalid("invalid_number", number=err.number) from None
+        raise invalid("invalid_number", number=err.number) from None
     if request.port is not None:
         _check_port(entry, request.port)
     for value, capability in (
@@ -108,21 +100,21 @@ def _check(
         (request.extension, Capability.EXTENSION),
     ):
         if value is not None and capability not in gateway.capabilities:
-            raise _invalid("option_not_supported", option=capability.value)
+            raise invalid("option_not_supported", option=capability.value)
     return replace(request, recipients=tuple(numbers), normalized=True), merged
 
 
 def _check_port(entry: SmsGatewayConfigEntry, port: str) -> None:
     """A port the gateway routes to, has, and can send through now."""
     if Capability.PORT_ROUTING not in entry.runtime_data.gateway.capabilities:
-        raise _invalid("port_not_supported")
+        raise invalid("port_not_supported")
     if (status := entry.runtime_data.coordinator.data.ports.get(port)) is None:
-        raise _invalid("unknown_port", port=port)
+        raise invalid("unknown_port", port=port)
     if status.online is False or status.registration not in (
         Registration.REGISTERED,
         Registration.UNKNOWN,
     ):
-        raise _invalid("port_not_ready", port=port)
+        raise invalid("port_not_ready", port=port)
 
 
 def _without_repeats(
