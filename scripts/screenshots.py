@@ -10,10 +10,10 @@ saved as a PNG in `--out`. Run by `scripts/screenshots`.
 from __future__ import annotations
 
 import argparse
-import base64
 import asyncio
-import contextlib
+import base64
 from collections.abc import AsyncIterator
+import contextlib
 import itertools
 import json
 from pathlib import Path
