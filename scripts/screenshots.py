@@ -23,8 +23,8 @@ import time
 from typing import Any
 
 import aiohttp
+from develop_bootstrap import PASSWORD, USERNAME  # beside this script
 
-USERNAME, PASSWORD = "dev", "sms-gateway-dev"
 WIDTH, HEIGHT = 1280, 860
 WAIT = 60.0
 SMS_SENDER, SMS_TEXT = "10010", "尊敬的客户，您的账户余额为 52.30 元。"
