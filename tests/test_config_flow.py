@@ -311,3 +311,24 @@ async def test_options_flow_of_an_unloaded_entry(
     schema = result["data_schema"].schema
     port_selector = schema[next(k for k in schema if k == CONF_DEFAULT_PORT)]
     assert port_selector.config["options"] == []
+
+
+async def test_a_gateway_that_cannot_push_skips_the_webhook_step(
+    hass: HomeAssistant, goip_sim: GoipSimulator
+) -> None:
+    """The webhook step is shown from the capability: without PUSH, no step."""
+    from custom_components.sms_gateway.gateways.goip import GoipGateway
+    from custom_components.sms_gateway.gateways.models import Capability
+
+    flow_id = await start_goip(hass)
+    with (
+        patch.object(
+            GoipGateway,
+            "capabilities",
+            GoipGateway.capabilities - {Capability.PUSH},
+        ),
+        patch("custom_components.sms_gateway.async_setup_entry", return_value=True),
+    ):
+        result = await hass.config_entries.flow.async_configure(flow_id, form(goip_sim))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "GoIP SMS Server"
