@@ -7,7 +7,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -284,3 +284,25 @@ async def test_send_ussd_without_the_ussd_account(
             return_response=True,
         )
     assert err.value.translation_key == "rejected_not_configured"
+
+
+async def test_a_set_up_that_fails_after_login_logs_out(
+    hass: HomeAssistant, openvox_sim: OpenvoxSimulator
+) -> None:
+    """Each retry of a failed set-up logs in: its token is given back each time."""
+    from custom_components.sms_gateway.gateways.errors import GatewayConnectionError
+    from custom_components.sms_gateway.gateways.openvox import OpenvoxGateway
+
+    real_status = OpenvoxGateway.async_get_status
+
+    async def status_then_fail(gateway: OpenvoxGateway) -> Any:
+        await real_status(gateway)  # logs in
+        raise GatewayConnectionError("the gateway went away after the login")
+
+    entry = MockConfigEntry(domain=DOMAIN, data=openvox_data(openvox_sim))
+    entry.add_to_hass(hass)
+    with patch.object(OpenvoxGateway, "async_get_status", status_then_fail):
+        assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert openvox_sim.issued  # it did log in
+    assert openvox_sim.tokens == {}

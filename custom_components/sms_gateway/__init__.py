@@ -6,6 +6,7 @@ import contextlib
 
 from homeassistant.const import CONF_VERIFY_SSL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import CoreState, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -74,7 +75,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
             hass, coordinator.async_refresh(), f"{DOMAIN} first poll of {entry.title}"
         )
     else:
-        await coordinator.async_config_entry_first_refresh()
+        try:
+            await coordinator.async_config_entry_first_refresh()
+        except (ConfigEntryNotReady, ConfigEntryAuthFailed):
+            # Each retry logs in anew: give back what this try got (OpenVox's token).
+            await gateway.async_close()
+            raise
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **gateway_device_info(entry)
     )
