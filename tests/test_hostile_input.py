@@ -39,6 +39,7 @@ from custom_components.sms_gateway.gateways.models import (
 )
 from custom_components.sms_gateway.webhook import read_limited
 from simulator.base import Simulator
+from simulator.dinstar import PUSH_KINDS as DINSTAR_PUSH_KINDS
 
 from .conftest import WEBHOOK_ID, send_sms
 from .vendors import VENDORS
@@ -62,14 +63,7 @@ KEYS = [
     "content",
     "recv_time",
     "sn",
-    "sms",
-    "sms_result",
-    "sms_deliver_status",
-    "ussd",
-    "register",
-    "device",
-    "exception_info",
-    "cdr",
+    *DINSTAR_PUSH_KINDS,
     "port",
     "number",
     "text",
