@@ -24,6 +24,17 @@ def split_recipients(recipients: str | Iterable[str] | None) -> list[str]:
     if recipients is None:
         return []
     parts = [recipients] if isinstance(recipients, str) else list(recipients)
+    try:
+        joined = "\0".join(parts)
+    except TypeError:  # not all strings
+        pass
+    else:
+        if "," not in joined and ";" not in joined and "\n" not in joined:
+            # the usual bulk list, a number in each part: no split, no loop
+            stripped = list(map(str.strip, parts))
+            return (
+                stripped if "" not in stripped else [part for part in stripped if part]
+            )
     return [
         number.strip()
         for part in parts

@@ -52,10 +52,24 @@ from .outbound import async_send_sms, split_recipients
 from .targets import invalid, require, resolve_port, resolve_target
 from .ussd import async_cancel_ussd, async_send_ussd
 
+_RECIPIENTS = vol.Any(cv.string, [cv.string])
+
+
+def _recipients(value: Any) -> str | list[str]:
+    """A string, or a list of strings (numbers given as numbers become text).
+
+    A list of strings, as a bulk send gives, is taken without a call per item.
+    """
+    if type(value) is list and set(map(type, value)) == {str}:
+        return value
+    result: str | list[str] = _RECIPIENTS(value)
+    return result
+
+
 SEND_SMS_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_DEVICE_ID): cv.string,
-        vol.Required(ATTR_RECIPIENTS): vol.Any(cv.string, [cv.string]),
+        vol.Required(ATTR_RECIPIENTS): _recipients,
         vol.Required(ATTR_MESSAGE): cv.string,
         vol.Optional(ATTR_PORT): cv.string,
         vol.Optional(ATTR_PROVIDER): cv.string,

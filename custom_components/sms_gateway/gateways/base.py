@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from itertools import chain
 import json
 import re
 from typing import Any, ClassVar
@@ -51,7 +52,13 @@ _TRAILING_COMMA = re.compile(r",\s*([\]}])")
 _NUMBER_NOISE = re.compile(r"[\s\-().]")
 # what strptime("%Y-%m-%d %H:%M:%S") takes, without its cost on every push
 _LOCAL_TIME = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)\s+(\d\d?):(\d\d?):(\d\d?)")
-_VALID_NUMBER = re.compile(r"\+?[0-9]{2,20}")
+_NUMBER = r"\+?[0-9]{2,20}"
+_VALID_NUMBER = re.compile(_NUMBER)
+# Numbers joined by newlines, each taken as it is: by every vendor, and by a
+# domestic platform (no country code written).
+_DOMESTIC_NUMBER = r"(?!00)[0-9]{2,20}"
+_AS_IS = re.compile(rf"(?:{_NUMBER}\n)*{_NUMBER}")
+_AS_IS_DOMESTIC = re.compile(rf"(?:{_DOMESTIC_NUMBER}\n)*{_DOMESTIC_NUMBER}")
 
 
 class FieldKind(StrEnum):
@@ -255,7 +262,11 @@ class Gateway(ABC):
         """
         if request.normalized:
             return list(request.recipients), []
-        seen: dict[str, None] = {}
+        if self._taken_as_is(request.recipients):
+            seen = dict.fromkeys(request.recipients)
+            if len(seen) == len(request.recipients):
+                return list(seen), []
+        seen = {}
         merged: list[str] = []
         for recipient in request.recipients:
             number = self.normalize_recipient(recipient)
@@ -264,6 +275,20 @@ class Gateway(ABC):
             else:
                 seen[number] = None
         return list(seen), merged
+
+    def _taken_as_is(self, numbers: tuple[str, ...]) -> bool:
+        """Whether `normalize_recipient` would return each of `numbers` as is.
+
+        One regular expression over them all, for a bulk send.
+        """
+        try:
+            joined = "\n".join(numbers)
+        except TypeError:
+            return False
+        if joined.count("\n") != len(numbers) - 1:  # a number with a newline
+            return False
+        pattern = _AS_IS if self.domestic_country_code is None else _AS_IS_DOMESTIC
+        return pattern.fullmatch(joined) is not None
 
     @classmethod
     @abstractmethod
@@ -332,7 +357,7 @@ class Gateway(ABC):
                 for chunk in chunked(numbers, self.max_recipients_per_request)
             )
         )
-        results = tuple(result for outcome in outcomes for result in outcome)
+        results = tuple(chain.from_iterable(outcomes))
         if refusals and not any(result.accepted for result in results):
             raise refusals[0]
         return SendResult(results=results, merged=tuple(merged))
