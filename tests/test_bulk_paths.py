@@ -109,6 +109,12 @@ def test_a_clean_bulk_list_is_taken_without_a_call_per_number(
     monkeypatch.setattr(gateway, "normalize_recipient", read.append)
     numbers = tuple(f"136{index:08d}" for index in range(1000))
     assert gateway.unique_recipients(SendRequest(numbers, "x")) == (list(numbers), [])
+    # with a number twice, still none is read on its own to find it
+    twice = (*numbers, numbers[7])
+    assert gateway.unique_recipients(SendRequest(twice, "x")) == (
+        list(numbers),
+        [numbers[7]],
+    )
     assert read == []
     # a number with a line end inside is two numbers to the expression: not clean
     with pytest.raises(InvalidNumberError):

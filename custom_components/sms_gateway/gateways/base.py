@@ -262,14 +262,14 @@ class Gateway(ABC):
         """
         if request.normalized:
             return list(request.recipients), []
-        if self._taken_as_is(request.recipients):
+        if as_is := self._taken_as_is(request.recipients):
             seen = dict.fromkeys(request.recipients)
             if len(seen) == len(request.recipients):
                 return list(seen), []
         seen = {}
         merged: list[str] = []
         for recipient in request.recipients:
-            number = self.normalize_recipient(recipient)
+            number = recipient if as_is else self.normalize_recipient(recipient)
             if number in seen:
                 merged.append(number)
             else:
