@@ -142,28 +142,24 @@ class EntityWrite:
 
     def __init__(self) -> None:
         """Inactive, with no entity yet."""
+        from custom_components.sms_gateway.gateways.models import IncomingSms
+
         self.active = False
         self.entity: Any = None
+        self.sms = IncomingSms
 
     @callback
     def record(self, event: Any) -> None:
         """A Twilio event listener: write the entity as ours does at an SMS."""
         if self.active:
             data = event.data
-            self.entity._handle_inbound(
-                "received",
-                {
-                    "entry_id": self.entity.coordinator.config_entry.entry_id,
-                    "device_id": None,
-                    "vendor": "twilio",
-                    "port": None,
-                    "sender": data.get("From"),
-                    "text": data.get("Body"),
-                    "message_id": data.get("MessageSid"),
-                    "extension": None,
-                    "timestamp": None,
-                },
+            inbound = self.entity.coordinator.config_entry.runtime_data.inbound
+            sms = self.sms(
+                sender=data.get("From"),
+                text=data.get("Body"),
+                message_id=data.get("MessageSid"),
             )
+            self.entity._handle_inbound("received", inbound._incoming_data(sms))
 
 
 def event_entity(hass: Any, entry: Any) -> Any:
