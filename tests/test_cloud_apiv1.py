@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 from homeassistant.config_entries import SOURCE_USER
@@ -98,6 +99,36 @@ async def test_balance_send_and_reports(
         (f"{task}|136****1111", DeliveryStatus.FAILED, "MBBLACK", None),
     ]
     assert await gateway.async_query_reports([]) == []  # handed out once
+
+
+async def test_the_numbers_commas_go_unquoted(
+    session: aiohttp.ClientSession, sim: CloudApiV1Simulator
+) -> None:
+    """The document asks for a form; it does not say how commas are written.
+
+    The client leaves the commas between numbers as they are, which any form
+    reader takes (quoting them costs a call per character of 3000 numbers);
+    the rest is quoted as usual, and the platform reads it all back.
+    """
+    sim.recording = []
+    result = await client(session, sim).async_send(
+        SendRequest(("13500009831", "13611111111"), "a, b & c = 1+1", extension="7")
+    )
+    assert all(item.accepted for item in result.results)
+    ((method, _, headers, body),) = sim.recording
+    assert (method, headers["Content-Type"]) == (
+        "POST",
+        "application/x-www-form-urlencoded",
+    )
+    assert b"mobiles=13500009831,13611111111&" in body
+    assert b"content=a,+b+%26+c+%3D+1%2B1&" in body
+    form = dict(parse_qsl(body.decode()))
+    assert (form["mobiles"], form["content"], form["extNo"]) == (
+        "13500009831,13611111111",
+        "a, b & c = 1+1",
+        "7",
+    )
+    assert [number for _, number in sim.due] == ["13500009831", "13611111111"]
 
 
 async def test_wrong_password_and_other_refusals(

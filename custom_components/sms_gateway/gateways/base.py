@@ -363,6 +363,26 @@ class Gateway(ABC):
         return SendResult(results=results, merged=tuple(merged))
 
 
+def accepted_in_task(
+    task_id: str, chunk: list[str], references: Iterable[str] | None = None
+) -> list[RecipientResult]:
+    """Each number of `chunk` accepted under the vendor's `task_id`.
+
+    Its message id is `<task_id>.<number>`. Made with positional arguments:
+    a bulk send makes one per recipient, and keywords take half as long again.
+    """
+    prefix = f"{task_id}."
+    if references is None:
+        return [
+            RecipientResult(number, prefix + number, True, None, task_id)
+            for number in chunk
+        ]
+    return [
+        RecipientResult(number, prefix + number, True, None, task_id, reference)
+        for number, reference in zip(chunk, references, strict=True)
+    ]
+
+
 def loads_lenient(raw: bytes | str) -> Any:
     """Parse JSON as gateways write it: a BOM, or a trailing comma in a list."""
     try:

@@ -15,6 +15,7 @@ from .base import (
     ConfigField,
     FieldKind,
     Gateway,
+    accepted_in_task,
     as_float,
     as_local_time,
     as_text,
@@ -127,12 +128,7 @@ class Cloud467890Gateway(Gateway):
             )
             if not (msgid := as_text(answer.get("msgid"))):
                 raise GatewayPayloadError("a send without msgid")
-            return [
-                RecipientResult(
-                    number, f"{msgid}.{number}", accepted=True, task_id=msgid
-                )
-                for number in chunk
-            ]
+            return accepted_in_task(msgid, chunk)
 
         return await self._send_in_chunks(numbers, merged, send_chunk)
 

@@ -13,13 +13,14 @@ from collections.abc import Iterable, Mapping
 import hashlib
 import re
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 import uuid
 
 from .base import (
     ConfigField,
     FieldKind,
     Gateway,
+    accepted_in_task,
     as_float,
     as_int,
     as_local_time,
@@ -98,10 +99,14 @@ class CloudApiV1Gateway(Gateway):
     async def _call(self, api: str, **fields: str) -> Any:
         """POST a form to `/api/v1/<api>`; the `data` of a `00` answer."""
         password = hashlib.md5(self._config["password"].encode()).hexdigest()
+        form = {"account": self._config["account"], "pwd": password, **fields}
         response = await self._request(
             "POST",
             f"{self._config['base_url'].rstrip('/')}/api/v1/{api}",
-            data={"account": self._config["account"], "pwd": password, **fields},
+            # commas as they are: a form's reader takes them so, and quoting
+            # each of the 3000 numbers' commas costs a call per character
+            data=urlencode(form, safe=",").encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         if response.status != 200:
             raise GatewayConnectionError(
@@ -147,16 +152,9 @@ class CloudApiV1Gateway(Gateway):
             if request.extension:
                 fields["extNo"] = request.extension
             await self._call("send", **fields)
-            return [
-                RecipientResult(
-                    number,
-                    f"{task_id}.{number}",
-                    accepted=True,
-                    task_id=task_id,
-                    reference=f"{task_id}|{mask(number)}",
-                )
-                for number in chunk
-            ]
+            return accepted_in_task(
+                task_id, chunk, [f"{task_id}|{mask(number)}" for number in chunk]
+            )
 
         return await self._send_in_chunks(numbers, merged, send_chunk)
 

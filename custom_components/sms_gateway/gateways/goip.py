@@ -14,6 +14,7 @@ from .base import (
     ConfigField,
     FieldKind,
     Gateway,
+    accepted_in_task,
     as_int,
     as_local_time,
     as_text,
@@ -179,12 +180,7 @@ class GoipGateway(Gateway):
             if as_text(answer.get("result")) == "ACCEPT":
                 if not (task_id := as_text(answer.get("taskID"))):
                     raise GatewayPayloadError("sendsms accepted without a taskID")
-                return [
-                    RecipientResult(
-                        number, f"{task_id}.{number}", accepted=True, task_id=task_id
-                    )
-                    for number in chunk
-                ]
+                return accepted_in_task(task_id, chunk)
             reason = as_text(answer.get("reason")) or "unknown"
             raise GatewayRejectedError(
                 reason, kind=REJECT_KINDS.get(reason, RejectKind.GATEWAY_FAILURE)
