@@ -158,3 +158,71 @@ def test_adding_many_to_a_bounded_log_is_adding_each() -> None:
     assert list(at_once.items) == ["a", "c", "b", "d", "e"]
     at_once.add_all(dict.fromkeys("fgh", now + 2))
     assert list(at_once.items) == ["d", "e", "f", "g", "h"]
+
+
+def keep_plainly(
+    log: list[tuple[str, float]], max_items: int, max_age: float, now: float
+) -> list[tuple[str, float]]:
+    """The oldest dropped, one by one, while too many or too old."""
+    while len(log) > max_items or (log and log[0][1] < now - max_age):
+        log = log[1:]
+    return log
+
+
+# steps on a log: add one key, add several at once, or prune at a later time
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.sampled_from("abcdefgh"), st.integers(0, 9)),
+        st.tuples(
+            st.just("add_all"),
+            st.lists(st.sampled_from("abcdefgh"), unique=True),
+            st.integers(0, 9),
+        ),
+        st.tuples(st.just("prune"), st.just(""), st.integers(0, 9)),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(STEPS, st.integers(1, 6))
+def test_a_bounded_log_keeps_what_the_plain_rule_keeps(
+    steps: list[tuple[str, Any, int]], max_items: int
+) -> None:
+    """Each step leaves the keys, their order and values of the plain rule.
+
+    The log drops its oldest in bulk and is made anew now and then (to have
+    no holes at its start): neither may change what it holds.
+    """
+    max_age, base = 100.0, time.time()
+    log, plain = BoundedLog(max_items, max_age), []
+    for step, keys, offset in steps:
+        at = base + offset
+        if step == "prune":
+            now = at + max_age - 5  # those added before offset - 5 are too old
+            log.prune(now)
+        else:
+            added = [keys] if step == "add" else keys
+            if step == "add":
+                log.add(keys, at)
+            else:
+                log.add_all(dict.fromkeys(keys, at))
+            plain = [(key, value) for key, value in plain if key not in added]
+            plain += [(key, at) for key in added]
+            now = time.time()
+        plain = keep_plainly(plain, max_items, max_age, now)
+        assert list(log.items.items()) == plain
+
+
+def test_a_bounded_log_is_made_anew_once_an_eighth_was_dropped() -> None:
+    """Dropping the oldest leaves holes at a dict's start: they are let go."""
+    log = BoundedLog(16, 3600)
+    log.add_all(dict.fromkeys(map(str, range(16)), time.time()))
+    made = log.items
+    log.add("16", time.time())  # one dropped: the same dict
+    log.add("17", time.time())  # two dropped, an eighth of 16: made anew
+    assert log.items is not made
+    assert list(log.items) == [str(key) for key in range(2, 18)]
+    made = log.items
+    log.add("18", time.time())
+    assert log.items is made

@@ -9,11 +9,11 @@ nothing.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 import hashlib
+from itertools import islice
 import time
 from typing import Any
 
@@ -65,26 +65,30 @@ def inbound_signal(entry_id: str, bus_event: str) -> str:
 class BoundedLog:
     """Keys with the time they were added, oldest first, bounded in count and age.
 
-    An `OrderedDict`: dropping the oldest of a plain dict again and again
-    leaves holes that every later look at the oldest walks past.
+    A plain dict: it takes a bulk send's thousands of keys three times as
+    fast as an `OrderedDict`. Dropping its oldest leaves holes at its start
+    that every later look at the oldest walks past, so once an eighth of its
+    size was dropped, it is made anew without them.
     """
 
     def __init__(self, max_items: int, max_age: float) -> None:
         """Start empty."""
-        self.items: OrderedDict[str, Any] = OrderedDict()
+        self.items: dict[str, Any] = {}
         self._max_items = max_items
         self._max_age = max_age
+        self._dropped = 0  # since the dict was last made anew
 
     def load(self, items: dict[str, Any]) -> None:
         """Take `items` (oldest first), as saved, within the bounds."""
-        self.items = OrderedDict(items)
+        self.items = dict(items)
+        self._dropped = 0
         self.prune()
 
     def add(self, key: str, value: Any) -> None:
         """Add or replace `key`, as the newest; drop what is too old or too many."""
         items = self.items
+        items.pop(key, None)  # replaced: it moves to the end
         items[key] = value
-        items.move_to_end(key)
         self.prune()
 
     def add_all(self, added: dict[str, Any]) -> None:
@@ -101,11 +105,17 @@ class BoundedLog:
     def prune(self, now: float | None = None) -> None:
         """Drop the oldest items beyond the bounds."""
         items = self.items
-        while len(items) > self._max_items:
-            items.popitem(last=False)
+        if (dropped := max(0, len(items) - self._max_items)) > 0:
+            for key in list(islice(items, dropped)):
+                del items[key]
         cutoff = (now or time.time()) - self._max_age
         while items and _added(next(iter(items.values()))) < cutoff:
-            items.popitem(last=False)
+            del items[next(iter(items))]
+            dropped += 1
+        self._dropped += dropped
+        if dropped and self._dropped >= len(items) // 8:
+            self.items = dict(items)
+            self._dropped = 0
 
 
 def _added(value: Any) -> float:
@@ -222,12 +232,13 @@ class Inbound:
         now = time.time()
         digest = text_digest(text)
         sent = [item for item in result.results if item.accepted and item.message_id]
-        # one shared part copied into each: a third of the time of a literal
-        shared = {"at": now, "port": port, "status": None, "digest": digest}
         self.sent.add_all(
             {
                 str(item.message_id): {
-                    **shared,
+                    "at": now,
+                    "port": port,
+                    "status": None,
+                    "digest": digest,
                     "recipient": item.recipient,
                     "reference": item.reference,
                 }
