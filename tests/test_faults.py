@@ -70,11 +70,25 @@ async def poll_while_held(
     )
     while not poll.done():
         await until(lambda: vendor_sim.held > 0 or poll.done())
+        await all_arrived(vendor_sim)
         if not poll.done():
             freezer.tick(timedelta(seconds=step))
             async_fire_time_changed(hass)
             await until(lambda: vendor_sim.held == 0 or poll.done())
     await poll
+
+
+async def all_arrived(vendor_sim: Simulator, turns: int = 100) -> None:
+    """Yield to the loop until the simulator got no new request for `turns` turns.
+
+    Requests a poll makes side by side are all in flight before time may pass:
+    one on a new connection reaches the simulator some turns after the others.
+    """
+    quiet, count = 0, len(vendor_sim.requests)
+    while quiet < turns:
+        await asyncio.sleep(0)
+        quiet = quiet + 1 if len(vendor_sim.requests) == count else 0
+        count = len(vendor_sim.requests)
 
 
 async def send_through(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sms_gateway.const import DOMAIN
 from simulator.base import Simulator
+from simulator.digest import DigestServer
 from simulator.goip import GoipSimulator
 
 from .conftest import next_poll, until
@@ -138,3 +140,19 @@ async def test_a_start_without_a_readable_layout_waits_for_the_gateway(
     hass.set_state(CoreState.running)
     await hass.async_block_till_done()
     assert hass.states.get(ONLINE).state == STATE_ON
+
+
+async def test_set_up_asks_the_gateway_each_thing_once(
+    vendor_sim: Simulator, vendor_entry: MockConfigEntry
+) -> None:
+    """Set-up identifies the gateway, then takes its first snapshot.
+
+    Each vendor tells who it is in the answers of a snapshot (a GoIP server or
+    a platform has no identity call at all): those answers are the first
+    poll's too, not asked for a second time. A request answered with a digest
+    challenge is made again, with the answer.
+    """
+    auth = getattr(vendor_sim, "auth", None)
+    challenges = auth.challenges if isinstance(auth, DigestServer) else 0
+    repeated = Counter(vendor_sim.requests) - Counter(set(vendor_sim.requests))
+    assert repeated.total() == challenges

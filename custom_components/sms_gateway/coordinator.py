@@ -105,6 +105,8 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         self.performance_listeners = 0
         # set up from the layout last seen: identify the gateway at the next poll
         self._identify = False
+        # the snapshot identifying the gateway took, for the poll right after
+        self._identified: GatewayStatus | None = None
 
     @callback
     def async_start_from(self, layout: Any) -> bool:
@@ -122,9 +124,9 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         return True
 
     async def _async_setup(self) -> None:
-        """Identify the gateway once."""
+        """Identify the gateway once; its snapshot is the first poll's."""
         with translate_errors(UpdateFailed):
-            self.info = await self.gateway.async_get_info()
+            self.info, self._identified = await self.gateway.async_identify()
 
     async def _async_update_data(self) -> GatewayStatus:
         """Take a snapshot; poll what is due of messages and the inbox."""
@@ -133,7 +135,9 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
             self._identify = False
             self._update_device()
         with translate_errors(UpdateFailed):
-            status = await self.gateway.async_get_status()
+            status, self._identified = self._identified, None
+            if status is None:
+                status = await self.gateway.async_get_status()
             if self.performance_listeners:
                 performance = await self.gateway.async_get_performance()
                 status = replace(status, performance=performance)

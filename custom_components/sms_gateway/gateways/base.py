@@ -139,8 +139,16 @@ class Gateway(ABC):
         """Where the gateway is (host and port, or account): a fallback unique id."""
 
     @abstractmethod
+    async def async_identify(self) -> tuple[GatewayInfo, GatewayStatus]:
+        """Identify the gateway, with a snapshot taken by the same requests.
+
+        Proves that address and credentials work. Set-up hands the snapshot
+        to the first poll, which asks no more.
+        """
+
     async def async_get_info(self) -> GatewayInfo:
         """Identify the gateway; also proves that address and credentials work."""
+        return (await self.async_identify())[0]
 
     @abstractmethod
     async def async_get_status(self) -> GatewayStatus:
@@ -361,6 +369,19 @@ class Gateway(ABC):
         if refusals and not any(result.accepted for result in results):
             raise refusals[0]
         return SendResult(results=results, merged=tuple(merged))
+
+
+class SnapshotIdentified(Gateway):
+    """A vendor with no identity call: a snapshot proves access and identifies."""
+
+    @abstractmethod
+    def identity(self, status: GatewayStatus) -> GatewayInfo:
+        """The gateway's identity, from a snapshot."""
+
+    async def async_identify(self) -> tuple[GatewayInfo, GatewayStatus]:
+        """A snapshot, and its identity."""
+        status = await self.async_get_status()
+        return self.identity(status), status
 
 
 def accepted_in_task(

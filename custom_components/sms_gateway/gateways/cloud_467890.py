@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from .base import (
     ConfigField,
     FieldKind,
-    Gateway,
+    SnapshotIdentified,
     accepted_in_task,
     as_float,
     as_local_time,
@@ -58,7 +58,7 @@ SEND_CODES = {
 BALANCE_CODES = {"2": (RejectKind.ACCOUNT_FROZEN, "the account is frozen")}
 
 
-class Cloud467890Gateway(Gateway):
+class Cloud467890Gateway(SnapshotIdentified):
     """An account on the 467890 platform."""
 
     vendor = "cloud_467890"
@@ -108,9 +108,8 @@ class Cloud467890Gateway(Gateway):
         kind, text = codes.get(code, (RejectKind.GATEWAY_FAILURE, "refused"))
         raise GatewayRejectedError(code, as_text(answer.get("respmsg")) or text, kind)
 
-    async def async_get_info(self) -> GatewayInfo:
+    def identity(self, status: GatewayStatus) -> GatewayInfo:
         """A balance query proves the account."""
-        await self.async_get_status()
         return GatewayInfo(manufacturer="467890", model="Cloud SMS platform")
 
     async def async_get_status(self) -> GatewayStatus:

@@ -19,7 +19,7 @@ import uuid
 from .base import (
     ConfigField,
     FieldKind,
-    Gateway,
+    SnapshotIdentified,
     accepted_in_task,
     as_float,
     as_int,
@@ -62,7 +62,7 @@ def mask(number: str) -> str:
     return f"{number[:3]}****{number[-4:]}" if len(number) >= 8 else number
 
 
-class CloudApiV1Gateway(Gateway):
+class CloudApiV1Gateway(SnapshotIdentified):
     """An account on an api/v1 platform."""
 
     vendor = "cloud_apiv1"
@@ -122,9 +122,8 @@ class CloudApiV1Gateway(Gateway):
             raise GatewayRejectedError(str(code), message, RejectKind.GATEWAY_FAILURE)
         return answer.get("data")
 
-    async def async_get_info(self) -> GatewayInfo:
+    def identity(self, status: GatewayStatus) -> GatewayInfo:
         """A balance query proves the account."""
-        await self.async_get_status()
         return GatewayInfo(manufacturer="api/v1", model="Cloud SMS platform")
 
     async def async_get_status(self) -> GatewayStatus:

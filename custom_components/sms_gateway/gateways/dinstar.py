@@ -290,31 +290,28 @@ class DinstarGateway(Gateway):
             raise GatewayPayloadError(f"{path} did not answer an object")
         return answer
 
-    async def async_get_info(self) -> GatewayInfo:
-        """The serial number (`sn`) and the number of ports."""
-        queue, ports = await asyncio.gather(
-            self._call("GET", "/api/query_sms_in_queue"),
-            self._call("GET", "/api/get_port_info", params={"info_type": "type"}),
-        )
+    async def async_identify(self) -> tuple[GatewayInfo, GatewayStatus]:
+        """The serial number (`sn`) and the ports, from a snapshot's two answers."""
+        info, queue = await self._snapshot()
         if not (serial := as_text(queue.get("sn"))):
             raise GatewayPayloadError("the gateway did not tell its serial number")
-        return GatewayInfo(
+        identity = GatewayInfo(
             manufacturer="Dinstar",
             model="DWG GSM gateway",
             serial=serial,
-            port_count=len(_list(ports, "info")),
+            port_count=len(_list(info, "info")),
         )
+        return identity, _status(info, queue)
 
     async def async_get_status(self) -> GatewayStatus:
         """`get_port_info` and `query_sms_in_queue`, side by side."""
-        info, queue = await asyncio.gather(
+        return _status(*await self._snapshot())
+
+    async def _snapshot(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The answers of `get_port_info` and `query_sms_in_queue`."""
+        return await asyncio.gather(
             self._call("GET", "/api/get_port_info", params={"info_type": INFO_TYPES}),
             self._call("GET", "/api/query_sms_in_queue"),
-        )
-        ports = [port for item in _list(info, "info") if (port := _port(item))]
-        return GatewayStatus(
-            ports={port.port_id: port for port in ports},
-            queue_depth=as_int(queue.get("in_queue")),
         )
 
     async def async_send(self, request: SendRequest) -> SendResult:
@@ -631,6 +628,15 @@ def _port_number(port: str) -> int:
     if number is None or not 0 <= number <= 31:
         raise GatewayRejectedError("400", f"no port {port}", RejectKind.INVALID_REQUEST)
     return number
+
+
+def _status(info: dict[str, Any], queue: dict[str, Any]) -> GatewayStatus:
+    """A snapshot of the answers of `get_port_info` and `query_sms_in_queue`."""
+    ports = [port for item in _list(info, "info") if (port := _port(item))]
+    return GatewayStatus(
+        ports={port.port_id: port for port in ports},
+        queue_depth=as_int(queue.get("in_queue")),
+    )
 
 
 def _port(item: Any) -> PortStatus | None:

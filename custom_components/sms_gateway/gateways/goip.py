@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from .base import (
     ConfigField,
     FieldKind,
-    Gateway,
+    SnapshotIdentified,
     accepted_in_task,
     as_int,
     as_local_time,
@@ -59,7 +59,7 @@ _SEND_STATUS = {
 }
 
 
-class GoipGateway(Gateway):
+class GoipGateway(SnapshotIdentified):
     """A DBL SMS Server and the GoIP lines connected to it."""
 
     vendor = "goip"
@@ -128,9 +128,8 @@ class GoipGateway(Gateway):
             )
         return loads_lenient(response.body)
 
-    async def async_get_info(self) -> GatewayInfo:
-        """The SMS Server has no identity call: list its lines to prove access."""
-        status = await self.async_get_status()
+    def identity(self, status: GatewayStatus) -> GatewayInfo:
+        """The SMS Server has no identity call: listing its lines proves access."""
         return GatewayInfo(
             manufacturer="DBLTek",
             model="GoIP SMS Server",

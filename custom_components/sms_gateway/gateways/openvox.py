@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from .base import (
     ConfigField,
     FieldKind,
-    Gateway,
+    SnapshotIdentified,
     as_int,
     as_local_time,
     as_text,
@@ -112,7 +112,7 @@ def _clean(text: str) -> str:
     return text.replace("\ufeff", "")
 
 
-class OpenvoxGateway(Gateway):
+class OpenvoxGateway(SnapshotIdentified):
     """An OpenVox wireless gateway with its GSM/LTE ports."""
 
     vendor = "openvox"
@@ -249,9 +249,8 @@ class OpenvoxGateway(Gateway):
         except (GatewayConnectionError, GatewayPayloadError, GatewayRejectedError):
             return
 
-    async def async_get_info(self) -> GatewayInfo:
+    def identity(self, status: GatewayStatus) -> GatewayInfo:
         """The gateway tells no serial number; its ports prove the login."""
-        status = await self.async_get_status()
         return GatewayInfo(
             manufacturer="OpenVox",
             model="SWG wireless gateway",
