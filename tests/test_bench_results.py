@@ -1,0 +1,84 @@
+"""`scripts/bench_results.py` replaces one benchmark's section of RESULTS.md."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+import sys
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).parent.parent / "scripts" / "bench_results.py"
+RESULTS = Path(__file__).parent.parent / "bench" / "RESULTS.md"
+
+
+@pytest.fixture(name="results")
+def fixture_results() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_results", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_results"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(results: ModuleType, path: Path, name: str, figures: str, when: str) -> None:
+    log = path.parent / f"{name}.log"
+    log.write_text(figures)
+    args = [str(path), name, "targets met", str(log), f"Run on {when}."]
+    assert results.main(["bench_results.py", *args]) == 0
+
+
+def test_a_benchmark_run_alone_keeps_the_others(
+    results: ModuleType, tmp_path: Path
+) -> None:
+    """`scripts/bench fleet` replaces the fleet section only: the other
+    sections, each with its own run line, stay as they were and in order."""
+    path = tmp_path / "RESULTS.md"
+    run(results, path, "memory", "heap 1 MiB\n", "monday")
+    run(results, path, "push_parse", "goip 5 µs\n## not a heading\n", "monday")
+    run(results, path, "fleet", "2 requests a poll\n", "monday")
+    run(results, path, "fleet", "1 request a poll\n", "tuesday")
+
+    text = path.read_text()
+    parts = results.sections(text)
+    assert list(parts) == ["push_parse", "fleet", "memory"]
+    assert "Run on tuesday." in parts["fleet"]
+    assert "1 request a poll" in parts["fleet"]
+    assert "2 requests" not in text
+    assert "Run on monday." in parts["memory"]
+    assert "heap 1 MiB" in parts["memory"]
+    # A line of figures that looks like a heading stays in its section.
+    assert "## not a heading" in parts["push_parse"]
+    assert text.startswith(results.TITLE)
+    assert text.count("# Benchmark results") == 1
+
+
+def test_a_section_it_does_not_know_stays_last(
+    results: ModuleType, tmp_path: Path
+) -> None:
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# old title\n\n## scratch (targets met)\n\nnotes\n")
+    run(results, path, "bulk_send", "4 requests\n", "today")
+    assert list(results.sections(path.read_text())) == ["bulk_send", "scratch"]
+    assert "# old title" not in path.read_text()
+
+
+def test_the_order_is_every_benchmark(results: ModuleType) -> None:
+    """Each benchmark script has its place in the file, and the checked-in
+    results have a section for each."""
+    scripts = {
+        path.stem
+        for path in (SCRIPT.parent.parent / "bench").glob("*.py")
+        if path.stem not in {"harness", "gateways"}
+    }
+    assert set(results.ORDER) == scripts
+    assert set(results.sections(RESULTS.read_text())) == scripts
+
+
+def test_wrong_arguments_say_how(
+    results: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert results.main(["bench_results.py"]) == 2
+    assert "RESULTS NAME OUTCOME" in capsys.readouterr().err
