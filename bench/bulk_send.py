@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections import OrderedDict
 import math
 import time
 from typing import Any
@@ -56,10 +55,10 @@ def rows_and_kept(recipients: list[str]) -> float:
         }
         for number in recipients
     ]
-    kept = OrderedDict(
-        (number, {"at": now, "recipient": number, "port": None, "status": None})
+    kept = {
+        number: {"at": now, "recipient": number, "port": None, "status": None}
         for number in recipients
-    )
+    }
     elapsed = time.perf_counter() - start
     del rows, kept
     return elapsed

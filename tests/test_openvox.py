@@ -147,6 +147,25 @@ async def test_pushes_become_events(
     assert {status for *_, status in openvox_sim.pushes} == {200}
 
 
+async def test_a_posted_push_becomes_the_same_event(
+    hass: HomeAssistant,
+    openvox: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """The webhook takes POSTs as well as GETs: a form with the GET's fields
+    fires the same event, and only once."""
+    received = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    client = await hass_client_no_auth()
+    fields = {"phonenumber": "10086", "port": "2", "message": "余额 3.20"}
+    get = await client.get(f"/api/webhook/{WEBHOOK_ID}", params=fields)
+    post = await client.post(f"/api/webhook/{WEBHOOK_ID}", data=fields)
+    await hass.async_block_till_done()
+    assert (get.status, post.status) == (200, 200)
+    assert [(e.data["sender"], e.data["text"]) for e in received] == [
+        ("10086", "余额 3.20")
+    ]
+
+
 async def test_reports_and_inbox_by_polling(
     hass: HomeAssistant,
     openvox_sim: OpenvoxSimulator,

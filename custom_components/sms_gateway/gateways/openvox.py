@@ -25,6 +25,7 @@ from .base import (
     as_local_time,
     as_text,
     loads_lenient,
+    read_fields,
 )
 from .errors import (
     GatewayAuthError,
@@ -469,17 +470,25 @@ class OpenvoxGateway(SnapshotIdentified):
         headers: Mapping[str, str],
         body: bytes,
     ) -> list[InboundItem]:
-        """A received SMS or a send status, as the GET the push settings make."""
-        if method != "GET":
-            raise GatewayPayloadError(f"pushes are GETs, not {method}")
-        if "phonenumber" not in query and ("id" in query or "code" in query):
-            return [_ussd_push(dict(query))]
-        if as_text(query.get("status")):
-            report = _outbox_report(dict(query), port_key="portname")
+        """A received SMS or a send status, as the GET the push settings make.
+
+        The document shows only GETs; a POST carrying the same fields in its
+        body (a form or JSON, as a proxy or other firmware may send) is read
+        alike, its body's fields over the query's.
+        """
+        fields = dict(query)
+        if method == "POST":
+            fields.update(read_fields(body))
+        elif method != "GET":
+            raise GatewayPayloadError(f"pushes are GETs or POSTs, not {method}")
+        if "phonenumber" not in fields and ("id" in fields or "code" in fields):
+            return [_ussd_push(fields)]
+        if as_text(fields.get("status")):
+            report = _outbox_report(fields, port_key="portname")
             if report is None:
                 raise GatewayPayloadError("a status push of no known status")
             return [report]
-        return [_incoming(dict(query), id_key=None)]
+        return [_incoming(fields, id_key=None)]
 
 
 def _ussd_result(data: Any, port: str) -> str | None:
