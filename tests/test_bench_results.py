@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-import sys
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).parent.parent / "scripts" / "bench_results.py"
-RESULTS = Path(__file__).parent.parent / "bench" / "RESULTS.md"
+from .scripts import ROOT, load_script
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
 @pytest.fixture(name="results")
 def fixture_results() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_results", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_results"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_results")
 
 
 def run(results: ModuleType, path: Path, name: str, figures: str, when: str) -> None:
@@ -70,7 +64,7 @@ def test_the_order_is_every_benchmark(results: ModuleType) -> None:
     results have a section for each."""
     scripts = {
         path.stem
-        for path in (SCRIPT.parent.parent / "bench").glob("*.py")
+        for path in (ROOT / "bench").glob("*.py")
         if path.stem not in {"harness", "gateways"}
     }
     assert set(results.ORDER) == scripts

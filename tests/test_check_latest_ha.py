@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-import sys
 from types import ModuleType
 import zipfile
 
 import pytest
 
-SCRIPT = Path(__file__).parent.parent / "scripts" / "check_latest_ha.py"
+from .scripts import load_script
 
 
 @pytest.fixture(name="checker")
 def fixture_checker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_latest_ha", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["check_latest_ha"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("check_latest_ha")
 
 
 WHEEL = {
