@@ -42,7 +42,7 @@ def sections(text: str) -> dict[str, str]:
         if line.startswith("```"):
             in_figures = not in_figures
         elif line.startswith("## ") and not in_figures:
-            name = line[3:].split()[0] if line[3:].split() else ""
+            name = (line[3:].split() or [""])[0]
             found[name] = ""
         if name is not None:
             found[name] += line
