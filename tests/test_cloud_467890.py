@@ -71,7 +71,7 @@ async def entry(
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Cloud SMS platform",
-        unique_id=f"{UID}@127.0.0.1",
+        unique_id=f"{UID}@127.0.0.1:{sim.port}",
         data=data(sim),
     )
     async with loaded(hass, entry) as loaded_entry:
@@ -86,7 +86,7 @@ async def test_balance_and_send(
     sim.json_answers = json_answers
     gateway = client(session, sim)
     assert (await gateway.async_get_status()).balance == 100.0
-    assert gateway.location == f"{UID}@127.0.0.1"
+    assert gateway.location == f"{UID}@127.0.0.1:{sim.port}"
     result = await gateway.async_send(
         SendRequest(("13600000000", "136 0000 0000", "13611111111"), "hi")
     )
@@ -196,7 +196,7 @@ async def test_config_flow_on_the_internet(
     with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].unique_id == f"{UID}@127.0.0.1"
+    assert result["result"].unique_id == f"{UID}@127.0.0.1:{sim.port}"
 
 
 async def test_config_flow_uses_a_cloudhook(

@@ -69,7 +69,7 @@ async def entry(
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Cloud SMS platform",
-        unique_id=f"{ACCOUNT}@127.0.0.1",
+        unique_id=f"{ACCOUNT}@127.0.0.1:{sim.port}",
         data=data(sim),
     )
     async with loaded(hass, entry) as loaded_entry:

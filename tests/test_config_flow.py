@@ -19,9 +19,11 @@ from custom_components.sms_gateway.const import (
     CONF_POLL_INTERVAL,
     DOMAIN,
 )
+from custom_components.sms_gateway.gateways import GATEWAYS
 from simulator.goip import GoipSimulator
 
 from .conftest import PASSWORD
+from .vendors import VENDORS
 
 
 def form(sim: GoipSimulator, **changes: object) -> dict[str, object]:
@@ -96,6 +98,55 @@ async def test_a_second_server_is_told_apart_by_its_address(
     with patch("custom_components.sms_gateway.async_setup_entry", return_value=True):
         result = await hass.config_entries.flow.async_configure(flow_id, {})
     assert result["title"] == f"GoIP SMS Server 127.0.0.1:{goip_sim.port}"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "unique_id"),
+    [
+        ("https://api.example.com", "10001@api.example.com"),
+        ("https://api.example.com:443/", "10001@api.example.com:443"),
+        ("http://127.0.0.1:8081/sms", "10001@127.0.0.1:8081"),
+    ],
+)
+def test_a_platform_account_is_told_apart_by_host_and_port(
+    base_url: str, unique_id: str
+) -> None:
+    """An address on the default port gives the unique id entries already
+    have; a port named in it is part of the id, so two platforms on one host
+    (two simulators, or self-hosted ones) are two entries, not a clash."""
+    for vendor, key in (("cloud_467890", "uid"), ("cloud_apiv1", "account")):
+        data = {"base_url": base_url, key: "10001", "password": "x"}
+        assert GATEWAYS[vendor](None, data).location == unique_id  # type: ignore[arg-type]
+
+
+async def test_two_platforms_on_one_host_are_two_entries(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """The same account name on two platforms' simulators side by side."""
+    made = []
+    for vendor in ("cloud_467890", "cloud_apiv1"):
+        sim = VENDORS[vendor].simulator(1)
+        await sim.start()
+        data = VENDORS[vendor].data(sim)
+        form = {key: data[key] for key in ("base_url", "password")}
+        form |= {key: data[key] for key in ("uid", "account") if key in data}
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": vendor}
+        )
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+        with patch(
+            "custom_components.sms_gateway.async_setup_entry", return_value=True
+        ):
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {}
+            )
+        await sim.stop()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        made.append(result["result"].unique_id)
+    assert len(set(made)) == 2
 
 
 async def test_webhook_step_without_a_known_url_shows_the_path(

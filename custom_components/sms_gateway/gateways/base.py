@@ -12,7 +12,7 @@ from itertools import chain
 import json
 import re
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 from yarl import URL
@@ -467,6 +467,18 @@ def normalize_number(number: str) -> str:
 def chunked(items: list[str], size: int) -> list[list[str]]:
     """Split `items` into lists of at most `size`."""
     return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def account_at(account: str, base_url: str) -> str:
+    """A platform account and where it is: `account@host[:port]`.
+
+    The port is there where the URL names one: two platforms on one host
+    (simulators, a self-hosted one) stay apart, and an address on the default
+    port reads as it did before the port was added.
+    """
+    url = urlsplit(base_url)
+    where = url.hostname if url.port is None else f"{url.hostname}:{url.port}"
+    return f"{account}@{where}"
 
 
 def as_text(value: Any) -> str | None:

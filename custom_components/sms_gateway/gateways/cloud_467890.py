@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 from .base import (
     ConfigField,
     FieldKind,
     SnapshotIdentified,
     accepted_in_task,
+    account_at,
     as_float,
     as_local_time,
     as_text,
@@ -79,7 +79,7 @@ class Cloud467890Gateway(SnapshotIdentified):
     @property
     def location(self) -> str:
         """The account on its platform."""
-        return f"{self._config['uid']}@{urlsplit(self._config['base_url']).hostname}"
+        return account_at(self._config["uid"], self._config["base_url"])
 
     async def _call(
         self, action: str, codes: Mapping[str, tuple[RejectKind, str]], **fields: str

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import hashlib
 import re
 from typing import Any, ClassVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 import uuid
 
 from .base import (
@@ -21,6 +21,7 @@ from .base import (
     FieldKind,
     SnapshotIdentified,
     accepted_in_task,
+    account_at,
     as_float,
     as_int,
     as_local_time,
@@ -92,9 +93,7 @@ class CloudApiV1Gateway(SnapshotIdentified):
     @property
     def location(self) -> str:
         """The account on its platform."""
-        return (
-            f"{self._config['account']}@{urlsplit(self._config['base_url']).hostname}"
-        )
+        return account_at(self._config["account"], self._config["base_url"])
 
     async def _call(self, api: str, **fields: str) -> Any:
         """POST a form to `/api/v1/<api>`; the `data` of a `00` answer."""
