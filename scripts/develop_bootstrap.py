@@ -1,8 +1,9 @@
-"""Onboard the development instance and add the GoIP simulator through the UI's API.
+"""Onboard the development instance and add every simulator through the UI's API.
 
 Everything goes through Home Assistant's own HTTP API, the way the frontend
-does it: onboarding creates the owner, the config flow creates the entry, and
-the webhook URL its last step shows is given to the simulator as push target.
+does it: onboarding creates the owner, the config flow creates each entry, and
+the webhook URL its last step shows is given to the simulator as push target
+(OpenVox's flow writes it into the gateway itself).
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def add_gateway(ha: str, token: str, vendor: str, form: dict[str, Any]) -> str:
     flow = f"{flows}/{result['flow_id']}"
     result = request(flow, {"next_step_id": vendor}, token)
     result = request(flow, form, token)
-    if result.get("step_id") != "webhook":
+    # LAN gateways get "webhook", platforms on the internet "webhook_internet".
+    if result.get("step_id") not in ("webhook", "webhook_internet"):
         sys.exit(f"config flow stopped: {result}")
     url = str(result["description_placeholders"]["webhook_url"])
     result = request(flow, {}, token)
@@ -129,6 +131,29 @@ def add_dinstar(ha: str, token: str, simulator: str, https_port: int) -> str:
     }
     url = add_gateway(ha, token, "dinstar", form)
     request(f"{simulator}/_control/config", {"push_url": url})
+    return url
+
+
+def add_openvox(ha: str, token: str, simulator: str) -> str:
+    """The OpenVox simulator; the flow writes the webhook into its push settings."""
+    sim = urllib.parse.urlsplit(simulator)
+    form = {
+        "host": sim.hostname,
+        "port": sim.port,
+        "username": SIM_USER,
+        "password": SIM_PASSWORD,
+        "ssl": False,
+    }
+    return add_gateway(ha, token, "openvox", form)
+
+
+def add_cloud(
+    ha: str, token: str, vendor: str, simulator: str, account_key: str
+) -> str:
+    """A cloud platform's simulator, its reports (and replies) pushed to the webhook."""
+    form = {"base_url": simulator, account_key: SIM_USER, "password": SIM_PASSWORD}
+    url = add_gateway(ha, token, vendor, form)
+    request(f"{simulator}/_control/config", {"report_url": url, "mo_url": url})
     return url
 
 
@@ -202,30 +227,60 @@ def request_text(url: str, body: dict[str, Any], token: str) -> str:
         return str(response.read().decode())
 
 
+def entries_loaded(ha: str, token: str) -> None:
+    """Every entry of the integration is set up (its gateway answered)."""
+    entries = request(
+        f"{ha}/api/config/config_entries/entry?domain=sms_gateway", token=token
+    )
+    states = {entry["title"]: entry["state"] for entry in entries}
+    if len(states) != len(entries) or set(states.values()) != {"loaded"}:
+        sys.exit(f"check failed: entries {states}")
+    print(f"check passed: {len(entries)} entries loaded ({', '.join(sorted(states))})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ha", required=True)
-    parser.add_argument("--simulator", required=True)
+    parser.add_argument("--simulator", required=True, help="the GoIP SMS Server")
     parser.add_argument("--dinstar", required=True)
     parser.add_argument("--dinstar-https-port", type=int, required=True)
+    parser.add_argument("--openvox", required=True)
+    parser.add_argument("--cloud-467890", required=True)
+    parser.add_argument("--cloud-apiv1", required=True)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
-    wait_for(f"{args.simulator}/_control/state", 30)
-    wait_for(f"{args.dinstar}/_control/state", 30)
+    simulators = (
+        args.simulator,
+        args.dinstar,
+        args.openvox,
+        args.cloud_467890,
+        args.cloud_apiv1,
+    )
+    for simulator in simulators:
+        wait_for(f"{simulator}/_control/state", 30)
     wait_for(f"{args.ha}/api/onboarding", 300)
     token = onboard(args.ha)
     goip_webhook = add_goip(args.ha, token, args.simulator)
     dinstar_webhook = add_dinstar(args.ha, token, args.dinstar, args.dinstar_https_port)
+    openvox_webhook = add_openvox(args.ha, token, args.openvox)
+    webhook_467890 = add_cloud(args.ha, token, "cloud_467890", args.cloud_467890, "uid")
+    apiv1_webhook = add_cloud(
+        args.ha, token, "cloud_apiv1", args.cloud_apiv1, "account"
+    )
     print(
         f"\nHome Assistant:     {args.ha}  (login: {USERNAME} / {PASSWORD})\n"
         f"GoIP simulator:     {args.simulator}/_control/state  -> {goip_webhook}\n"
         f"Dinstar simulator:  {args.dinstar}/_control/state  -> {dinstar_webhook}\n"
-        "Incoming SMS arrive every 20 s (GoIP) and 45 s (Dinstar): watch the\n"
-        "'Incoming SMS' event entities, or Developer tools → Events → listen to\n"
-        "'sms_gateway_sms_received'.\n",
+        f"OpenVox simulator:  {args.openvox}/_control/state  -> {openvox_webhook}\n"
+        f"467890 platform:    {args.cloud_467890}/_control/state  -> {webhook_467890}\n"
+        f"api/v1 platform:    {args.cloud_apiv1}/_control/state  -> {apiv1_webhook}\n"
+        "Incoming SMS arrive every 20 s (GoIP), 45 s (Dinstar), 60 s (OpenVox)\n"
+        "and 90 s (api/v1): watch the 'Incoming SMS' event entities, or Developer\n"
+        "tools → Events → listen to 'sms_gateway_sms_received'.\n",
         flush=True,
     )
     if args.check:
+        entries_loaded(args.ha, token)
         check(args.ha, args.simulator, args.dinstar, token)
 
 
