@@ -104,31 +104,28 @@ def add_gateway(ha: str, token: str, vendor: str, form: dict[str, Any]) -> str:
     return url
 
 
-def add_goip(ha: str, token: str, simulator: str) -> str:
-    """The GoIP SMS Server simulator, its pushes pointed at the webhook."""
+def lan_form(simulator: str) -> dict[str, Any]:
+    """The config form of a LAN gateway's simulator, over plain HTTP."""
     sim = urllib.parse.urlsplit(simulator)
-    form = {
+    return {
         "host": sim.hostname,
         "port": sim.port,
         "username": SIM_USER,
         "password": SIM_PASSWORD,
         "ssl": False,
     }
-    url = add_gateway(ha, token, "goip", form)
+
+
+def add_goip(ha: str, token: str, simulator: str) -> str:
+    """The GoIP SMS Server simulator, its pushes pointed at the webhook."""
+    url = add_gateway(ha, token, "goip", lan_form(simulator))
     request(f"{simulator}/_control/config", {"result_url": url, "receive_url": url})
     return url
 
 
 def add_dinstar(ha: str, token: str, simulator: str, https_port: int) -> str:
     """The Dinstar simulator over HTTPS with its self-signed certificate."""
-    form = {
-        "host": urllib.parse.urlsplit(simulator).hostname,
-        "port": https_port,
-        "username": SIM_USER,
-        "password": SIM_PASSWORD,
-        "ssl": True,
-        "verify_ssl": False,
-    }
+    form = lan_form(simulator) | {"port": https_port, "ssl": True, "verify_ssl": False}
     url = add_gateway(ha, token, "dinstar", form)
     request(f"{simulator}/_control/config", {"push_url": url})
     return url
@@ -136,15 +133,7 @@ def add_dinstar(ha: str, token: str, simulator: str, https_port: int) -> str:
 
 def add_openvox(ha: str, token: str, simulator: str) -> str:
     """The OpenVox simulator; the flow writes the webhook into its push settings."""
-    sim = urllib.parse.urlsplit(simulator)
-    form = {
-        "host": sim.hostname,
-        "port": sim.port,
-        "username": SIM_USER,
-        "password": SIM_PASSWORD,
-        "ssl": False,
-    }
-    return add_gateway(ha, token, "openvox", form)
+    return add_gateway(ha, token, "openvox", lan_form(simulator))
 
 
 def add_cloud(
@@ -227,15 +216,15 @@ def request_text(url: str, body: dict[str, Any], token: str) -> str:
         return str(response.read().decode())
 
 
-def entries_loaded(ha: str, token: str) -> None:
-    """Every entry of the integration is set up (its gateway answered)."""
+def entries_loaded(ha: str, token: str, expected: int) -> None:
+    """All `expected` entries of the integration are set up (their gateways answered)."""
     entries = request(
         f"{ha}/api/config/config_entries/entry?domain=sms_gateway", token=token
     )
-    states = {entry["title"]: entry["state"] for entry in entries}
-    if len(states) != len(entries) or set(states.values()) != {"loaded"}:
-        sys.exit(f"check failed: entries {states}")
-    print(f"check passed: {len(entries)} entries loaded ({', '.join(sorted(states))})")
+    states = [f"{entry['title']}: {entry['state']}" for entry in entries]
+    if len(entries) != expected or any(e["state"] != "loaded" for e in entries):
+        sys.exit(f"check failed: {expected} entries expected, {states}")
+    print(f"check passed: {len(entries)} entries loaded ({', '.join(states)})")
 
 
 def main() -> None:
@@ -280,7 +269,7 @@ def main() -> None:
         flush=True,
     )
     if args.check:
-        entries_loaded(args.ha, token)
+        entries_loaded(args.ha, token, len(simulators))
         check(args.ha, args.simulator, args.dinstar, token)
 
 
