@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 import sys
 import time
 from typing import Any
@@ -227,6 +228,20 @@ def entries_loaded(ha: str, token: str, expected: int) -> None:
     print(f"check passed: {len(entries)} entries loaded ({', '.join(states)})")
 
 
+def nothing_reported(log: Path) -> None:
+    """Home Assistant's log holds no report of its frame helper against the
+    integration (a deprecated or removed API in use) and no error of ours."""
+    found = [
+        line
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+        if "Detected that custom integration 'sms_gateway'" in line
+        or (" ERROR " in line and "[custom_components.sms_gateway" in line)
+    ]
+    if found:
+        sys.exit("check failed: Home Assistant reported\n" + "\n".join(found))
+    print(f"check passed: nothing reported against sms_gateway in {log}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ha", required=True)
@@ -237,6 +252,9 @@ def main() -> None:
     parser.add_argument("--cloud-467890", required=True)
     parser.add_argument("--cloud-apiv1", required=True)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument(
+        "--log", type=Path, help="Home Assistant's log, read by --check"
+    )
     args = parser.parse_args()
     simulators = (
         args.simulator,
@@ -271,6 +289,8 @@ def main() -> None:
     if args.check:
         entries_loaded(args.ha, token, len(simulators))
         check(args.ha, args.simulator, args.dinstar, token)
+        if args.log:
+            nothing_reported(args.log)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import re
 from types import ModuleType
 
 import pytest
@@ -69,6 +70,17 @@ def test_the_order_is_every_benchmark(results: ModuleType) -> None:
     }
     assert set(results.ORDER) == scripts
     assert set(results.sections(RESULTS.read_text())) == scripts
+
+
+def test_each_section_names_where_it_ran(results: ModuleType) -> None:
+    """Each checked-in section's run line names its commit, Python and Home
+    Assistant version: figures of the floor and of the newest version differ."""
+    for name, text in results.sections(RESULTS.read_text()).items():
+        assert re.search(
+            r"^Run on .*, commit \w+; .*Python 3\.\d+\.\d+; Home Assistant 20\d\d\.\d+\.\d+\.$",
+            text,
+            re.MULTILINE,
+        ), name
 
 
 def test_wrong_arguments_say_how(

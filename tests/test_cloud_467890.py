@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+import sys
+from types import ModuleType, SimpleNamespace
 from typing import Any
-from unittest.mock import AsyncMock, patch
+from unittest.mock import AsyncMock, Mock, patch
 
 import aiohttp
+from homeassistant import components
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -35,7 +38,7 @@ from custom_components.sms_gateway.gateways.errors import (
 from custom_components.sms_gateway.gateways.models import DeliveryStatus, SendRequest
 from simulator.cloud_467890 import Cloud467890Simulator
 
-from .conftest import WEBHOOK_ID, load_fixture, loaded, next_poll
+from .conftest import WEBHOOK_ID, device_of, load_fixture, loaded, next_poll
 
 UID, PWD = "10001", "s3cret"
 
@@ -199,29 +202,40 @@ async def test_config_flow_on_the_internet(
     assert result["result"].unique_id == f"{UID}@127.0.0.1:{sim.port}"
 
 
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """Home Assistant Cloud, subscribed, as the integration calls it.
+
+    A stand-in module: on the newest Home Assistant the real one imports only
+    with packages (turbojpeg, hassil, pymicro_vad, ...) that a test venv lacks.
+    """
+    stand_in = ModuleType("homeassistant.components.cloud")
+    calls = SimpleNamespace(
+        async_active_subscription=Mock(return_value=True),
+        async_create_cloudhook=AsyncMock(return_value="https://hooks.nabu.casa/abc"),
+        async_delete_cloudhook=AsyncMock(),
+        CloudNotAvailable=type("CloudNotAvailable", (Exception,), {}),
+    )
+    stand_in.__dict__.update(vars(calls))
+    monkeypatch.setitem(sys.modules, stand_in.__name__, stand_in)
+    monkeypatch.setattr(components, "cloud", stand_in, raising=False)
+    return calls
+
+
 async def test_config_flow_uses_a_cloudhook(
-    hass: HomeAssistant, sim: Cloud467890Simulator
+    hass: HomeAssistant, sim: Cloud467890Simulator, cloud: SimpleNamespace
 ) -> None:
+    """With a Cloud subscription the platform is given a cloudhook, deleted with the entry."""
     hass.config.components.add("cloud")
-    with (
-        patch(
-            "homeassistant.components.cloud.async_active_subscription",
-            return_value=True,
-        ),
-        patch(
-            "homeassistant.components.cloud.async_create_cloudhook",
-            AsyncMock(return_value="https://hooks.nabu.casa/abc"),
-        ),
-    ):
-        result = await hass.config_entries.flow.async_init(
-            DOMAIN, context={"source": SOURCE_USER}
-        )
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"next_step_id": "cloud_467890"}
-        )
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"base_url": sim.url, "uid": UID, "password": PWD}
-        )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "cloud_467890"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"base_url": sim.url, "uid": UID, "password": PWD}
+    )
     assert (
         result["description_placeholders"]["webhook_url"]
         == "https://hooks.nabu.casa/abc"
@@ -230,11 +244,10 @@ async def test_config_flow_uses_a_cloudhook(
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     entry = result["result"]
     assert entry.data["cloudhook_url"] == "https://hooks.nabu.casa/abc"
-    with patch(
-        "homeassistant.components.cloud.async_delete_cloudhook", AsyncMock()
-    ) as delete:
-        await hass.config_entries.async_remove(entry.entry_id)
-    delete.assert_awaited_once()
+    await hass.config_entries.async_remove(entry.entry_id)
+    cloud.async_delete_cloudhook.assert_awaited_once_with(
+        hass, entry.data["webhook_id"]
+    )
 
 
 async def test_a_service_device_with_a_balance(
@@ -243,7 +256,7 @@ async def test_a_service_device_with_a_balance(
     entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    device = device_registry.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    device = device_of(hass, entry)
     assert device.entry_type is dr.DeviceEntryType.SERVICE  # type: ignore[union-attr]
     state = hass.states.get("sensor.cloud_sms_platform_balance")
     assert (

@@ -33,7 +33,7 @@ from custom_components.sms_gateway.gateways.errors import (
 from custom_components.sms_gateway.gateways.models import DeliveryStatus, SendRequest
 from simulator.cloud_apiv1 import CloudApiV1Simulator
 
-from .conftest import WEBHOOK_ID, load_fixture, loaded, next_poll
+from .conftest import WEBHOOK_ID, load_fixture, loaded, next_poll, set_options
 
 ACCOUNT, PWD = "demo", "s3cret"
 
@@ -220,8 +220,7 @@ async def test_callbacks_and_polls_through_home_assistant(
     freezer: Any,
 ) -> None:
     """MO messages (extNo kept) and reports fire once, called back and polled."""
-    hass.config_entries.async_update_entry(entry, options={"receive_mode": "both"})
-    await hass.async_block_till_done()
+    await set_options(hass, entry, receive_mode="both")
     http = await hass_client_no_auth()
     url = str(http.make_url(f"/api/webhook/{WEBHOOK_ID}"))
     sim.report_url = sim.mo_url = url
@@ -253,8 +252,7 @@ async def test_mo_by_polling_only(
     hass: HomeAssistant, sim: CloudApiV1Simulator, entry: MockConfigEntry, freezer: Any
 ) -> None:
     """The mo queue hands out only what is new: the first poll is no baseline."""
-    hass.config_entries.async_update_entry(entry, options={"receive_mode": "poll"})
-    await hass.async_block_till_done()
+    await set_options(hass, entry, receive_mode="poll")
     received = async_capture_events(hass, EVENT_SMS_RECEIVED)
     await sim.inject_incoming("13900001234", "first")
     await next_poll(hass, freezer)

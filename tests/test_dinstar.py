@@ -17,7 +17,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    snapshot_platform,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -32,7 +31,7 @@ from custom_components.sms_gateway.const import (
 )
 from simulator.dinstar import SN, DinstarSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, next_poll
+from .conftest import PASSWORD, WEBHOOK_ID, next_poll, snapshot_entities
 from .test_dinstar_client import refused_handshakes
 
 
@@ -104,7 +103,7 @@ async def test_sensors(
     with patch("custom_components.sms_gateway.PLATFORMS", [Platform.SENSOR]):
         await hass.config_entries.async_setup(dinstar_entry.entry_id)
         await hass.async_block_till_done()
-        await snapshot_platform(hass, entity_registry, snapshot, dinstar_entry.entry_id)
+        snapshot_entities(hass, snapshot, dinstar_entry.entry_id)
         await hass.config_entries.async_unload(dinstar_entry.entry_id)
 
 

@@ -8,12 +8,13 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_gateway.const import DOMAIN
 from simulator.goip import GoipSimulator
+
+from .conftest import snapshot_entities
 
 
 @pytest.fixture
@@ -42,9 +43,7 @@ async def test_entities(
         patch.setattr("custom_components.sms_gateway.PLATFORMS", [platform])
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
-        await snapshot_platform(
-            hass, entity_registry, snapshot, mock_config_entry.entry_id
-        )
+        snapshot_entities(hass, snapshot, mock_config_entry.entry_id)
         await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 

@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.sms_gateway.const import DOMAIN
 from simulator.goip import GoipSimulator
 
-from .conftest import next_poll, until
+from .conftest import device_of, next_poll, until
 
 
 async def test_setup_and_unload(
@@ -78,9 +78,7 @@ async def test_devices(
     device_registry: dr.DeviceRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    gateway = device_registry.async_get_device(
-        identifiers={(DOMAIN, init_integration.entry_id)}
-    )
+    gateway = device_of(hass, init_integration)
     assert gateway is not None
     assert (gateway.manufacturer, gateway.model, gateway.name) == (
         "DBLTek",
@@ -165,8 +163,7 @@ async def test_ports_that_appear_and_vanish(
     await next_poll(hass, freezer)
     assert hass.states.get("sensor.goip_sms_server_g102_registration") is None
     assert entity_registry.async_get("sensor.goip_sms_server_g102_registration") is None
-    identifier = (DOMAIN, f"{init_integration.entry_id}#G102")
-    assert device_registry.async_get_device(identifiers={identifier}) is None
+    assert device_of(hass, init_integration, "G102") is None
     goip_sim.set_line("G102")
     await next_poll(hass, freezer)
     assert (
@@ -187,8 +184,8 @@ async def test_only_vanished_ports_can_be_deleted_by_hand(
     stale = device_registry.async_get_or_create(
         config_entry_id=entry_id, identifiers={(DOMAIN, f"{entry_id}#G999")}
     )
-    live = device_registry.async_get_device(identifiers={(DOMAIN, f"{entry_id}#G101")})
-    gateway = device_registry.async_get_device(identifiers={(DOMAIN, entry_id)})
+    live = device_of(hass, init_integration, "G101")
+    gateway = device_of(hass, init_integration)
     results = []
     for device in (stale, live, gateway):
         assert device is not None

@@ -24,7 +24,7 @@ from custom_components.sms_gateway.const import (
 )
 from simulator.openvox import OpenvoxSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, loaded, next_poll
+from .conftest import PASSWORD, WEBHOOK_ID, loaded, next_poll, set_options
 from .vendors import VENDORS
 
 
@@ -172,8 +172,7 @@ async def test_reports_and_inbox_by_polling(
     openvox: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    hass.config_entries.async_update_entry(openvox, options={"receive_mode": "poll"})
-    await hass.async_block_till_done()
+    await set_options(hass, openvox, receive_mode="poll")
     received = async_capture_events(hass, EVENT_SMS_RECEIVED)
     reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
     response = await hass.services.async_call(
@@ -232,8 +231,7 @@ async def test_an_sms_pushed_and_polled_fires_once(
     hass_client_no_auth: ClientSessionGenerator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    hass.config_entries.async_update_entry(openvox, options={"receive_mode": "both"})
-    await hass.async_block_till_done()
+    await set_options(hass, openvox, receive_mode="both")
     await point_pushes_at(openvox_sim, hass_client_no_auth)
     received = async_capture_events(hass, EVENT_SMS_RECEIVED)
     await next_poll(hass, freezer)  # the inbox baseline

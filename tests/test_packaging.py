@@ -1,8 +1,11 @@
 """What HACS and Home Assistant read before any code runs: manifest, hacs.json, brand.
 
-The rules are HACS's (hacs.json keys; manifest with documentation, issue
-tracker, codeowners and a version) and hassfest's (manifest keys sorted with
-`domain` and `name` first; known iot class and integration type).
+The rules are HACS's (its validation's offline checks: the repository's
+structure, hacs.json, the manifest with documentation, issue tracker,
+codeowners and a version, an information file, brand images, a licence) and
+hassfest's (manifest keys sorted with `domain` and `name` first; known iot
+class and integration type). HACS's remaining checks (description, topics,
+issues, the brands repository) ask GitHub and are not checked here.
 """
 
 from __future__ import annotations
@@ -20,17 +23,18 @@ from custom_components.sms_gateway.const import DOMAIN
 
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "custom_components" / DOMAIN
-HACS_KEYS = {
-    "name",
-    "content_in_root",
-    "zip_release",
-    "filename",
-    "hide_default_branch",
-    "country",
-    "homeassistant",
-    "persistent_directory",
-    "render_readme",
-    "hacs",
+# hacs.json as HACS's schema has it: each key's type (`name` is required).
+HACS_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "content_in_root": bool,
+    "zip_release": bool,
+    "filename": str,
+    "hide_default_branch": bool,
+    "country": (str, list),
+    "homeassistant": str,
+    "persistent_directory": str,
+    "render_readme": bool,
+    "hacs": str,
 }
 IOT_CLASSES = {
     "assumed_state",
@@ -65,14 +69,42 @@ def _manifest() -> dict[str, object]:
 
 
 def test_hacs_json() -> None:
-    """Known keys only, a name, and a minimum Home Assistant the tests run on."""
+    """Known keys of the right types, a name, and the floor the tests run on.
+
+    The minimum is the floor that `scripts/test` runs, 2025.4.4 (DESIGN.md):
+    a version below it would be a promise no test keeps.
+    """
     hacs = json.loads((ROOT / "hacs.json").read_text(encoding="utf-8"))
-    assert set(hacs) <= HACS_KEYS
-    assert isinstance(hacs["name"], str) and hacs["name"]
+    assert set(hacs) <= set(HACS_KEYS)
+    for key, value in hacs.items():
+        assert isinstance(value, HACS_KEYS[key]), key
+    assert hacs["name"]
+    assert not hacs.get("zip_release") or hacs.get("filename")
     minimum = AwesomeVersion(hacs["homeassistant"])
-    assert minimum.valid
+    assert minimum == AwesomeVersion("2025.4.4")
     assert minimum <= AwesomeVersion(HA_VERSION)
-    assert isinstance(hacs.get("render_readme", False), bool)
+
+
+def test_repository_structure_as_hacs_reads_it() -> None:
+    """One integration under custom_components/, its manifest there; a README."""
+    assert [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()] == [
+        DOMAIN
+    ]
+    assert (PACKAGE / "manifest.json").is_file()
+    assert (ROOT / "README.md").is_file()  # HACS's information file
+
+
+def test_licence_is_mit() -> None:
+    """LICENSE at the root, the MIT licence (OSI-approved, as HACS requires)."""
+    text = " ".join((ROOT / "LICENSE").read_text(encoding="utf-8").split())
+    assert text.startswith("MIT License Copyright (c) 2026 ")
+    for clause in (
+        "Permission is hereby granted, free of charge, to any person obtaining a copy",
+        "The above copyright notice and this permission notice shall be included in"
+        " all copies or substantial portions of the Software.",
+        'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND',
+    ):
+        assert clause in text
 
 
 def test_manifest_has_what_hacs_and_hassfest_want() -> None:
@@ -113,7 +145,7 @@ def test_brand_icons() -> None:
     assert (large.size, large.mode) == ((512, 512), "RGBA")
     alpha = small.getchannel("A")
     assert alpha.getextrema() == (0, 255)  # both see-through and solid
-    drawn = sum(1 for value in alpha.getdata() if value > 128) / (256 * 256)
+    drawn = sum(1 for value in alpha.tobytes() if value > 128) / (256 * 256)
     assert 0.2 < drawn < 0.8
     difference = ImageChops.difference(
         large.resize((256, 256), Image.Resampling.LANCZOS), small

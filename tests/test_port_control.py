@@ -12,7 +12,6 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
@@ -23,7 +22,7 @@ from custom_components.sms_gateway.gateways.errors import GatewayRejectedError
 from custom_components.sms_gateway.gateways.models import ForwardReason, PortControl
 from simulator.dinstar import DinstarSimulator
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, snapshot_entities
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +56,7 @@ async def test_entities(
     with patch("custom_components.sms_gateway.PLATFORMS", [platform]):
         await hass.config_entries.async_setup(dinstar_entry.entry_id)
         await hass.async_block_till_done()
-        await snapshot_platform(hass, entity_registry, snapshot, dinstar_entry.entry_id)
+        snapshot_entities(hass, snapshot, dinstar_entry.entry_id)
         await hass.config_entries.async_unload(dinstar_entry.entry_id)
 
 

@@ -30,6 +30,8 @@ RULES = yaml.safe_load(
     (Path(components.__file__).parent / "peblar" / "quality_scale.yaml").read_text()
 )
 OURS = yaml.safe_load((PACKAGE / "quality_scale.yaml").read_text())
+# Rules that Home Assistant 2026 added to the scale: marked here, unknown to the floor.
+NEWER_RULES = {"docs-conditions", "docs-triggers"}
 # What the gateway library may import besides the standard library.
 LIBRARY_IMPORTS = {"aiohttp", "yarl"}
 
@@ -42,9 +44,12 @@ def _status(rule: str) -> tuple[str, str | None]:
 
 
 def test_every_rule_is_marked() -> None:
-    """The same rules as Home Assistant's, each done or exempt with a reason."""
+    """The same rules as Home Assistant's, each done or exempt with a reason.
+
+    The rules are those of the running version, and those a newer one added.
+    """
     assert len(RULES["rules"]) > 50
-    assert set(OURS["rules"]) == set(RULES["rules"])
+    assert set(OURS["rules"]) - NEWER_RULES <= set(RULES["rules"]) <= set(OURS["rules"])
     for rule in OURS["rules"]:
         status, comment = _status(rule)
         assert status in ("done", "exempt"), rule

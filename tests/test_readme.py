@@ -6,9 +6,11 @@ so a new field, entity, event or action without its documentation fails here.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import re
 
+from homeassistant.const import __version__ as HA_VERSION
 import pytest
 import yaml
 
@@ -100,3 +102,17 @@ def test_the_screenshots_are_shown() -> None:
     }
     assert len(taken) >= 4
     assert taken <= shown
+
+
+def test_the_supported_versions_are_stated() -> None:
+    """The README's table of versions names hacs.json's minimum, the version
+    this suite runs on, and the newest release that `scripts/test` starts."""
+    minimum = json.loads((ROOT / "hacs.json").read_text())["homeassistant"]
+    release = re.search(
+        r"^homeassistant==(\S+)$",
+        (ROOT / "requirements_newest_dev.txt").read_text(),
+        re.MULTILINE,
+    )
+    assert release is not None
+    for version in (minimum, HA_VERSION, release[1]):
+        assert f"\n| {version}, " in README, version

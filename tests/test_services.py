@@ -19,7 +19,14 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.sms_gateway.const import DOMAIN, EVENT_DELIVERY_REPORT
 from simulator.goip import GoipSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, goip_data, next_poll, send_sms as send
+from .conftest import (
+    PASSWORD,
+    WEBHOOK_ID,
+    device_of,
+    goip_data,
+    next_poll,
+    send_sms as send,
+)
 
 
 async def test_send_returns_a_message_id_per_recipient(
@@ -60,12 +67,8 @@ async def test_send_through_a_port_device_or_a_provider(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     goip_sim.set_line("G104", provider="联通")
-    port_device = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"{init_integration.entry_id}#G103")}
-    )
-    gateway_device = device_registry.async_get_device(
-        identifiers={(DOMAIN, init_integration.entry_id)}
-    )
+    port_device = device_of(hass, init_integration, "G103")
+    gateway_device = device_of(hass, init_integration)
     await send(hass, device_id=port_device.id, recipients=["13600000000"], message="a")  # type: ignore[union-attr]
     await send(
         hass,

@@ -27,7 +27,7 @@ from simulator.base import Simulator
 from simulator.digest import DigestServer
 from simulator.goip import GoipSimulator
 
-from .conftest import next_poll, until
+from .conftest import device_of, next_poll, until
 
 ONLINE = "binary_sensor.goip_sms_server_g101_online"
 
@@ -92,7 +92,7 @@ async def test_start_up_does_not_wait_for_a_slow_gateway(
     hass.set_state(CoreState.running)
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(ONLINE).state == STATE_UNAVAILABLE
-    device = device_registry.async_get_device({(DOMAIN, mock_config_entry.entry_id)})
+    device = device_of(hass, mock_config_entry)
     assert device.model == "an older model"
 
     await until(lambda: goip_sim.held > 0)  # the first poll waits for its answer
@@ -104,7 +104,7 @@ async def test_start_up_does_not_wait_for_a_slow_gateway(
     goip_sim.fault = None
     await next_poll(hass, freezer)
     assert hass.states.get(ONLINE).state == STATE_ON
-    device = device_registry.async_get_device({(DOMAIN, mock_config_entry.entry_id)})
+    device = device_of(hass, mock_config_entry)
     assert device.model == "GoIP SMS Server"
 
 

@@ -28,7 +28,7 @@ from custom_components.sms_gateway.gateways.errors import (
 from custom_components.sms_gateway.gateways.models import UssdReply
 from simulator.dinstar import SN, DinstarSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, load_fixture
+from .conftest import PASSWORD, WEBHOOK_ID, device_of, load_fixture
 
 
 async def until(condition: Any) -> None:
@@ -62,9 +62,7 @@ async def test_reply_pushed(
     dinstar_sim.push_url = str(client.make_url(f"/api/webhook/{WEBHOOK_ID}"))
     dinstar_sim.ussd_replies["*125#"] = "余额 12.50 元"
     events = async_capture_events(hass, EVENT_USSD_REPLY)
-    port_device = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"{dinstar.entry_id}#1")}
-    )
+    port_device = device_of(hass, dinstar, "1")
     call = asyncio.ensure_future(ussd(hass, device_id=port_device.id, code="*125#"))  # type: ignore[union-attr]
     await until(lambda: 1 in dinstar_sim.ussd_pending)
     await dinstar_sim.advance()

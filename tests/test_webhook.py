@@ -29,7 +29,7 @@ from custom_components.sms_gateway.const import (
 from custom_components.sms_gateway.webhook import read_query
 from simulator.goip import GoipSimulator
 
-from .conftest import WEBHOOK_ID, load_fixture
+from .conftest import WEBHOOK_ID, device_of, load_fixture
 
 PATH = f"/api/webhook/{WEBHOOK_ID}"
 
@@ -69,9 +69,7 @@ async def test_incoming_sms_fires_the_event_and_the_event_entity(
     await goip_sim.inject_incoming("G102", "10086", "余额 12.50", "2019-09-26 15:26:05")
     await hass.async_block_till_done()
     assert goip_sim.pushes[-1][2] == 200
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, init_integration.entry_id)}
-    )
+    device = device_of(hass, init_integration)
     assert [event.data for event in events] == [
         {
             "entry_id": init_integration.entry_id,

@@ -15,6 +15,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from .compat import reload_after_options
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_RECEIVE_MODE,
@@ -85,6 +86,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         config_entry_id=entry.entry_id, **gateway_device_info(entry)
     )
     inbound.device_id = device.id
+    entry.runtime_data.device = device
 
     @callback
     def refresh_soon() -> None:
@@ -108,14 +110,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         ),
         eager_start=True,
     )
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    reload_after_options(entry)
     return True
-
-
-async def _async_options_updated(
-    hass: HomeAssistant, entry: SmsGatewayConfigEntry
-) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> bool:

@@ -14,7 +14,6 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
 from homeassistant.const import CONF_VERIFY_SSL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
@@ -23,6 +22,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 import voluptuous as vol
 
+from .compat import OptionsFlowWithReload
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_CONFIGURE_PUSH,
@@ -373,7 +373,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class SmsGatewayOptionsFlow(OptionsFlow):
+class SmsGatewayOptionsFlow(OptionsFlowWithReload):
     """Poll interval, defaults for sending, and who may push."""
 
     async def async_step_init(

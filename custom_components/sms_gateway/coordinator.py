@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from .compat import device_by_identifier
 from .const import (
     CONF_POLL_INTERVAL,
     CONF_RECEIVE_MODE,
@@ -36,6 +37,8 @@ class SmsGatewayData:
     gateway: Gateway
     coordinator: SmsGatewayCoordinator
     inbound: Inbound
+    # the gateway's own device, once registered
+    device: dr.DeviceEntry | None = None
     notify_service: BaseNotificationService | None = None
 
 
@@ -170,11 +173,9 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
 
     def _update_device(self) -> None:
         """The gateway's device, as the gateway now tells about itself."""
-        registry = dr.async_get(self.hass)
-        if device := registry.async_get_device(
-            identifiers={(DOMAIN, self.config_entry.entry_id)}
-        ):
-            registry.async_update_device(
+        entry_id = self.config_entry.entry_id
+        if device := device_by_identifier(self.hass, (DOMAIN, entry_id), entry_id):
+            dr.async_get(self.hass).async_update_device(
                 device.id,
                 manufacturer=self.info.manufacturer,
                 model=self.info.model,
@@ -190,11 +191,9 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
 
     def _remove_vanished_ports(self, vanished: set[str]) -> None:
         """Remove the sub-devices (and so the entities) of ports that are gone."""
-        registry = dr.async_get(self.hass)
+        entry_id = self.config_entry.entry_id
         for port_id in vanished:
-            identifier = port_identifier(self.config_entry.entry_id, port_id)
-            if device := registry.async_get_device(identifiers={identifier}):
+            identifier = port_identifier(entry_id, port_id)
+            if device := device_by_identifier(self.hass, identifier, entry_id):
                 LOGGER.info("Port %s is gone from %s", port_id, self.config_entry.title)
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                dr.async_get(self.hass).async_remove_device(device.id)

@@ -11,6 +11,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .compat import via_device
 from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry, SmsGatewayCoordinator, port_identifier
 from .errors import translate_errors
@@ -86,12 +87,14 @@ class PortEntity(CoordinatorEntity[SmsGatewayCoordinator]):
         self.port_id = port.port_id
         entry = coordinator.config_entry
         self._attr_unique_id = f"{entry.entry_id}_{port.port_id}_{description.key}"
+        gateway = entry.runtime_data.device
+        assert gateway is not None  # registered before the platforms are set up
         self._attr_device_info = DeviceInfo(
             identifiers={port_identifier(entry.entry_id, port.port_id)},
             name=f"{entry.title} {port.name}",
             manufacturer=coordinator.info.manufacturer,
             model=f"{coordinator.info.model} port",
-            via_device=(DOMAIN, entry.entry_id),
+            **via_device(gateway),
         )
 
     @property

@@ -258,7 +258,8 @@ type Handler = Callable[
     [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
 ]
 
-SERVICES: tuple[tuple[str, Handler, vol.Schema | vol.All, SupportsResponse], ...] = (
+# The schemas are voluptuous's, or probatio's where Home Assistant has replaced it.
+SERVICES: tuple[tuple[str, Handler, Any, SupportsResponse], ...] = (
     ("send_sms", _send_sms, SEND_SMS_SCHEMA, SupportsResponse.OPTIONAL),
     ("cancel_task", _cancel_task, CANCEL_TASK_SCHEMA, SupportsResponse.NONE),
     ("send_ussd", _send_ussd, SEND_USSD_SCHEMA, SupportsResponse.OPTIONAL),

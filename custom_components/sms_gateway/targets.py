@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 
+from .compat import belongs_to
 from .const import ATTR_DEVICE_ID, ATTR_PORT, DOMAIN
 from .coordinator import SmsGatewayConfigEntry, port_identifier
 from .gateways.models import Capability, PortControl
@@ -43,9 +44,11 @@ def resolve_target(
         if len(entries) == 1:
             return entries[0], None
         raise invalid("device_required" if entries else "not_loaded")
-    if device := dr.async_get(hass).async_get(device_id):
+    # Newer versions also hold child devices, which are never ours.
+    device = dr.async_get(hass).async_get(device_id)
+    if isinstance(device, dr.DeviceEntry):
         for entry in entries:
-            if entry.entry_id not in device.config_entries:
+            if not belongs_to(device, entry.entry_id):
                 continue
             prefix = port_identifier(entry.entry_id, "")[1]
             ports = [

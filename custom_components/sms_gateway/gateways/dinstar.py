@@ -465,7 +465,7 @@ class DinstarGateway(Gateway):
                     found := item.get("CallForwarding"), dict
                 ):
                     return {
-                        names.get(key.lower(), key): str(value)
+                        names.get(str(key).lower(), str(key)): str(value)
                         for key, value in found.items()
                     }
             return None

@@ -280,7 +280,7 @@ class OpenvoxGateway(SnapshotIdentified):
             ):
                 continue
             name = as_text(span.get("port_name")) or number
-            sim = sims.get(number) if isinstance(sims.get(number), dict) else {}
+            sim = found if isinstance(found := sims.get(number), dict) else {}
             state = as_text(registered.get(number))
             ports[number] = PortStatus(
                 port_id=number,
