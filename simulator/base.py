@@ -5,18 +5,50 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable
+import functools
 import json
 import logging
 import ssl
 from typing import Any
+import zlib
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 _LOGGER = logging.getLogger(__name__)
 
-FAULTS = ("http500", "malformed", "timeout", "slow", "reset")
+# A gateway gone wrong, or one that is not what it says. The hostile ones:
+#   redirect   every answer a 307 to `redirect_to` (another host)
+#   basic      every answer a 401 that asks for Basic authentication
+#   huge       a JSON answer padded with HUGE_BYTES of spaces, streamed
+#   gzip_bomb  a gzip answer of a few dozen KiB that inflates to HUGE_BYTES
+FAULTS = (
+    "http500",
+    "malformed",
+    "timeout",
+    "slow",
+    "reset",
+    "redirect",
+    "basic",
+    "huge",
+    "gzip_bomb",
+)
 # How late a "slow" gateway answers: half of the integration's timeout.
 SLOW_SECONDS = 5.0
+HUGE_BYTES = 64 * 1024 * 1024
+_HUGE_CHUNK = b" " * (64 * 1024)
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """`{}` and HUGE_BYTES of spaces, gzipped (about 64 KiB)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [packer.compress(b"{}")]
+    parts.extend(
+        packer.compress(_HUGE_CHUNK) for _ in range(HUGE_BYTES // len(_HUGE_CHUNK))
+    )
+    parts.append(packer.flush())
+    return b"".join(parts)
+
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -52,6 +84,8 @@ class Simulator(ABC):
         self._hang = asyncio.Event()
         self.restarts = 0
         self.held = 0  # requests a "slow" or "timeout" fault holds now
+        self.redirect_to = "http://127.0.0.2:9/"  # where "redirect" sends them
+        self.huge_sent = 0  # bytes of "huge" answers written before the client left
         self.port = 0
         self.https_port = 0
 
@@ -199,11 +233,47 @@ class Simulator(ABC):
                 self.held -= 1
         if self.fault == "reset" and request.transport is not None:
             request.transport.close()
+        if (hostile := await self._hostile(request)) is not None:
+            return hostile
         if canned := self.canned.pop(request.path, None):
             return web.Response(
                 status=canned[0], text=canned[1], content_type="application/json"
             )
         return await handler(request)
+
+    async def _hostile(self, request: web.Request) -> web.StreamResponse | None:
+        """The answer of a hostile fault, if one is set."""
+        if self.fault == "redirect":
+            return web.Response(status=307, headers={"Location": self.redirect_to})
+        if self.fault == "basic":
+            return web.Response(
+                status=401, headers={"WWW-Authenticate": 'Basic realm="gateway"'}
+            )
+        if self.fault == "huge":
+            return await self._huge(request)
+        if self.fault == "gzip_bomb":
+            return web.Response(
+                body=gzip_bomb(),
+                headers={
+                    "Content-Encoding": "gzip",
+                    "Content-Type": "application/json",
+                },
+            )
+        return None
+
+    async def _huge(self, request: web.Request) -> web.StreamResponse:
+        """Valid JSON, then spaces: as long as the client keeps reading."""
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        await response.write(b"{}")
+        try:
+            for _ in range(HUGE_BYTES // len(_HUGE_CHUNK)):
+                await response.write(_HUGE_CHUNK)
+                self.huge_sent += len(_HUGE_CHUNK)
+        except (ConnectionError, RuntimeError):  # the client stopped reading
+            return response
+        await response.write_eof()
+        return response
 
     async def _control_fault(self, request: web.Request) -> web.Response:
         body = await request.json()

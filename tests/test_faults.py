@@ -104,7 +104,10 @@ async def send_through(
     await send
 
 
-@pytest.mark.parametrize("fault", ["http500", "malformed", "reset", "timeout"])
+@pytest.mark.parametrize(
+    "fault",
+    ["http500", "malformed", "reset", "timeout", "redirect", "huge", "gzip_bomb"],
+)
 async def test_a_fault_and_its_end(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
+import zlib
 
 import aiohttp
 from yarl import URL
@@ -47,6 +48,13 @@ from .models import (
 SEND_CONCURRENCY = 4
 
 DEFAULT_TIMEOUT = 10.0
+# The most a gateway's answer may hold, after inflation. A status or a command's
+# result of the largest gateway (32 ports, hundreds of GoIP lines) is a few
+# dozen KiB; an inbox, reports, results or call records may list thousands of
+# entries (about 400 bytes each). Either parses in a few ms per MiB.
+STATUS_ANSWER_BYTES = 1024 * 1024
+LIST_ANSWER_BYTES = 4 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 _TRAILING_COMMA = re.compile(r",\s*([\]}])")
 _NUMBER_NOISE = re.compile(r"[\s\-().]")
@@ -103,6 +111,10 @@ class Gateway(ABC):
     config_fields: ClassVar[tuple[ConfigField, ...]]
     # The config keys that must change together with a new password (reauth).
     credential_keys: ClassVar[tuple[str, ...]] = ("username", "password")
+    # The calls (API names or paths) whose answers are lists of messages or
+    # records, read up to LIST_ANSWER_BYTES; every other answer up to
+    # STATUS_ANSWER_BYTES.
+    list_answers: ClassVar[frozenset[str]] = frozenset()
     # Whether pushes come from the local network (the webhook is then local only).
     local_push: ClassVar[bool] = True
     push_methods: ClassVar[tuple[str, ...]] = ("POST",)
@@ -284,6 +296,10 @@ class Gateway(ABC):
                 seen[number] = None
         return list(seen), merged
 
+    def answer_limit(self, call: str) -> int:
+        """How many bytes the answer to `call` (an API name or path) may hold."""
+        return LIST_ANSWER_BYTES if call in self.list_answers else STATUS_ANSWER_BYTES
+
     def _taken_as_is(self, numbers: tuple[str, ...]) -> bool:
         """Whether `normalize_recipient` would return each of `numbers` as is.
 
@@ -313,17 +329,34 @@ class Gateway(ABC):
         """Release what the client holds on the gateway (sessions, tokens)."""
 
     async def _request(
-        self, method: str, url: str | URL, **kwargs: Any
+        self, method: str, url: str | URL, *, limit: int | None = None, **kwargs: Any
     ) -> HttpResponse:
-        """Make one HTTP request; map transport failures to `GatewayConnectionError`."""
+        """Make one HTTP request; map transport failures to `GatewayConnectionError`.
+
+        No redirect is followed: credentials go to the host the user entered
+        only. The answer is read up to `limit` bytes (`STATUS_ANSWER_BYTES` by
+        default), counted after inflation where it came compressed.
+        """
+        headers = {"Accept-Encoding": "gzip, deflate", **kwargs.pop("headers", {})}
         try:
             async with (
                 asyncio.timeout(self._timeout),
-                self._session.request(method, url, **kwargs) as response,
+                self._session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    allow_redirects=False,
+                    auto_decompress=False,
+                    **kwargs,
+                ) as response,
             ):
-                return HttpResponse(
-                    response.status, await response.read(), response.headers
-                )
+                if 300 <= response.status < 400:
+                    raise GatewayConnectionError(
+                        f"the gateway answered HTTP {response.status}, a redirect to"
+                        f" {redirect_target(response)}, which is not followed"
+                    )
+                body = await read_bounded(response, limit or STATUS_ANSWER_BYTES)
+                return HttpResponse(response.status, body, response.headers)
         except TimeoutError as err:
             raise GatewayConnectionError(f"timed out after {self._timeout}s") from err
         except (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch) as err:
@@ -332,6 +365,10 @@ class Gateway(ABC):
             raise GatewayConnectionError(type(err).__name__) from err
         except RuntimeError as err:  # the session was closed: Home Assistant stops
             raise GatewayConnectionError(str(err)) from err
+        except zlib.error as err:
+            raise GatewayPayloadError(
+                f"a compressed answer that does not inflate: {err}"
+            ) from err
 
     async def _send_in_chunks(
         self,
@@ -402,6 +439,60 @@ def accepted_in_task(
         RecipientResult(number, prefix + number, True, None, task_id, reference)
         for number, reference in zip(chunk, references, strict=True)
     ]
+
+
+def redirect_target(response: aiohttp.ClientResponse) -> str:
+    """Where a redirect points: scheme, host, port and path (no query, no login)."""
+    target = response.url.join(URL(response.headers.get("Location", "")))
+    if not target.is_absolute():
+        return "nowhere"
+    return str(target.with_user(None).with_query(None).with_fragment(None))
+
+
+# Content-Encoding -> zlib's window bits for it (32: a gzip or zlib header).
+_INFLATE = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": 32 + zlib.MAX_WBITS,
+}
+
+
+async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The answer's body, inflated where it is compressed; at most `limit` bytes.
+
+    Past the limit the read stops (the connection is dropped) and
+    `GatewayPayloadError` names it. Inflation is bounded too: never more than
+    `limit` bytes come out, whatever a small compressed body would become.
+    """
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        inflater = None
+        if (response.content_length or 0) > limit:
+            raise _too_large(limit)
+    elif encoding in _INFLATE:
+        inflater = zlib.decompressobj(_INFLATE[encoding])
+    else:
+        raise GatewayPayloadError(f"an answer encoded as {encoding!r}")
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        if inflater is None:
+            body += chunk
+        else:
+            body += inflater.decompress(chunk, limit + 1 - len(body))
+        if len(body) > limit or (inflater is not None and inflater.unconsumed_tail):
+            response.close()
+            raise _too_large(limit)
+    if inflater is not None:
+        body += inflater.flush(limit + 1 - len(body))
+        if len(body) > limit:
+            raise _too_large(limit)
+    return bytes(body)
+
+
+def _too_large(limit: int) -> GatewayPayloadError:
+    return GatewayPayloadError(
+        f"an answer larger than {limit:,} bytes, not read further"
+    )
 
 
 def loads_lenient(raw: bytes | str) -> Any:

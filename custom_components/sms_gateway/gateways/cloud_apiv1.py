@@ -79,6 +79,7 @@ class CloudApiV1Gateway(SnapshotIdentified):
             Capability.EXTENSION,
         }
     )
+    list_answers = frozenset({"report", "mo"})
     gateway_fields = frozenset({GatewayField.BALANCE, GatewayField.PAYMENT})
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
         ConfigField("base_url", FieldKind.URL),
@@ -106,6 +107,7 @@ class CloudApiV1Gateway(SnapshotIdentified):
             # each of the 3000 numbers' commas costs a call per character
             data=urlencode(form, safe=",").encode(),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
+            limit=self.answer_limit(api),
         )
         if response.status != 200:
             raise GatewayConnectionError(

@@ -3,12 +3,12 @@
 The first request goes out without credentials; the 401 challenge is learned
 and answered, and later requests reuse the nonce with a growing nonce count,
 so a gateway costs one challenge round trip per nonce, not one per call.
-Basic authentication is used where the server asks for it (curl's --anyauth).
+A Basic challenge is never answered: that would send the password readable
+by anyone on the way.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
@@ -53,9 +53,6 @@ class DigestAuth:
         if not header:
             return False
         scheme, params = parse_challenge(header)
-        if scheme == "basic":
-            self._scheme = scheme
-            return True
         algorithm = params.get("algorithm", "MD5").upper()
         qop = {option.strip() for option in params.get("qop", "auth").split(",")}
         if scheme != "digest" or algorithm not in _HASHES or "nonce" not in params:
@@ -71,9 +68,6 @@ class DigestAuth:
 
     def header(self, method: str, uri: str) -> str | None:
         """The `Authorization` header for the next request, once a challenge is known."""
-        if self._scheme == "basic":
-            token = base64.b64encode(f"{self._username}:{self._password}".encode())
-            return f"Basic {token.decode()}"
         if self._scheme != "digest":
             return None
         challenge = self._challenge

@@ -30,7 +30,7 @@ from .base import (
     loads_lenient,
     read_json_push,
 )
-from .digest import DigestAuth
+from .digest import DigestAuth, parse_challenge
 from .errors import (
     GatewayAuthError,
     GatewayConnectionError,
@@ -177,6 +177,14 @@ class DinstarGateway(Gateway):
             Capability.CALL_RECORDS,
         }
     )
+    list_answers = frozenset(
+        {
+            "/api/query_incoming_sms",
+            "/api/query_sms_result",
+            "/api/query_sms_deliver_status",
+            "/api/get_cdr",
+        }
+    )
     port_fields = frozenset(
         {
             PortField.REGISTRATION,
@@ -276,12 +284,19 @@ class DinstarGateway(Gateway):
         for attempt in (1, 2):
             if authorization := self._auth.header(method, uri):
                 headers["Authorization"] = authorization
-            response = await self._request(method, url, data=data, headers=headers)
+            response = await self._request(
+                method, url, data=data, headers=headers, limit=self.answer_limit(path)
+            )
             if response.status != 401:
                 break
-            if attempt == 2 or not self._auth.learn(
-                response.headers.get("WWW-Authenticate")
-            ):
+            challenge = response.headers.get("WWW-Authenticate")
+            if parse_challenge(challenge or "")[0] == "basic":
+                # The password would cross the network readable by anyone between.
+                raise GatewayConnectionError(
+                    "the gateway asked for Basic authentication; the password is"
+                    " not sent so (Dinstar answers with Digest)"
+                )
+            if attempt == 2 or not self._auth.learn(challenge):
                 raise GatewayAuthError("the gateway refused the username or password")
         if response.status != 200:
             raise GatewayConnectionError(f"the gateway answered HTTP {response.status}")

@@ -75,6 +75,7 @@ class GoipGateway(SnapshotIdentified):
             Capability.PUSH,
         }
     )
+    list_answers = frozenset({"querysms"})
     port_fields = frozenset(
         {
             PortField.ONLINE,
@@ -119,6 +120,7 @@ class GoipGateway(SnapshotIdentified):
             f"{self._base_url}/{api}/",
             data=json.dumps(body, ensure_ascii=False).encode(),
             headers={"Content-Type": "application/json; charset=utf-8"},
+            limit=self.answer_limit(api),
         )
         if response.status == 401:
             raise GatewayAuthError("the SMS Server refused the username or password")
