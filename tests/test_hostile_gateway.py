@@ -10,6 +10,8 @@ same faults make the entities unavailable and fail a send
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+import contextlib
 import gzip
 import tracemalloc
 from types import SimpleNamespace
@@ -147,6 +149,27 @@ async def test_the_poll_fails_with_a_clear_log_line(
     assert f"an answer larger than {STATUS_ANSWER_BYTES:,} bytes" in caplog.text
 
 
+@contextlib.asynccontextmanager
+async def goip_answering(
+    session: aiohttp.ClientSession, status: int, headers: dict[str, str], body: bytes
+) -> AsyncIterator[Gateway]:
+    """A GoIP client of a server that answers `querylines` so."""
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(status=status, body=body, headers=headers)
+
+    app = web.Application()
+    app.router.add_post("/goip/querylines/", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    sim = SimpleNamespace(vendor="goip", port=runner.addresses[0][1])
+    try:
+        yield GATEWAYS["goip"](session, VENDORS["goip"].data(sim))  # type: ignore[arg-type]
+    finally:
+        await runner.cleanup()
+
+
 @pytest.mark.parametrize(
     ("headers", "body", "error"),
     [
@@ -167,23 +190,18 @@ async def test_how_an_answer_is_read(
     """An answer longer than the bound is refused by its Content-Length, before
     reading; an encoding other than gzip or deflate is refused; a compressed
     answer that does not inflate is a payload error; gzip and deflate are read."""
-
-    async def answer(request: web.Request) -> web.Response:
-        return web.Response(body=body, headers=headers)
-
-    app = web.Application()
-    app.router.add_post("/goip/querylines/", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    sim = SimpleNamespace(vendor="goip", port=runner.addresses[0][1])
-    gateway = GATEWAYS["goip"](session, VENDORS["goip"].data(sim))  # type: ignore[arg-type]
-    try:
+    async with goip_answering(session, 200, headers, body) as gateway:
         if error is None:
-            status = await gateway.async_get_status()
-            assert status.ports == {}
+            assert (await gateway.async_get_status()).ports == {}
         else:
             with pytest.raises(GatewayPayloadError, match=error):
                 await gateway.async_get_status()
-    finally:
-        await runner.cleanup()
+
+
+async def test_a_redirect_to_nowhere(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """A 3xx without a Location is refused all the same."""
+    async with goip_answering(session, 302, {}, b"") as gateway:
+        with pytest.raises(GatewayConnectionError, match="a redirect to nowhere"):
+            await gateway.async_get_status()

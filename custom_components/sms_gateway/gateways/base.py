@@ -51,7 +51,7 @@ DEFAULT_TIMEOUT = 10.0
 # The most a gateway's answer may hold, after inflation. A status or a command's
 # result of the largest gateway (32 ports, hundreds of GoIP lines) is a few
 # dozen KiB; an inbox, reports, results or call records may list thousands of
-# entries (about 400 bytes each). Either parses in a few ms per MiB.
+# entries (about 400 bytes each). JSON parses at about 6 ms a MiB.
 STATUS_ANSWER_BYTES = 1024 * 1024
 LIST_ANSWER_BYTES = 4 * 1024 * 1024
 _CHUNK = 64 * 1024
@@ -443,9 +443,9 @@ def accepted_in_task(
 
 def redirect_target(response: aiohttp.ClientResponse) -> str:
     """Where a redirect points: scheme, host, port and path (no query, no login)."""
-    target = response.url.join(URL(response.headers.get("Location", "")))
-    if not target.is_absolute():
+    if not (location := response.headers.get("Location")):
         return "nowhere"
+    target = response.url.join(URL(location))
     return str(target.with_user(None).with_query(None).with_fragment(None))
 
 
