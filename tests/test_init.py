@@ -9,7 +9,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -19,9 +24,10 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.sms_gateway.const import DOMAIN
+from custom_components.sms_gateway.coordinator import PORT_GONE_POLLS
 from simulator.goip import GoipSimulator
 
-from .conftest import device_of, next_poll, until
+from .conftest import device_of, next_poll, send_sms, until
 
 
 async def test_setup_and_unload(
@@ -153,6 +159,8 @@ async def test_ports_that_appear_and_vanish(
     entity_registry: er.EntityRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A new port gets its entities at once; a port is removed, with its device
+    and entities, once it has been missing from PORT_GONE_POLLS polls in a row."""
     goip_sim.set_line("G105", reg="LOGOUT")
     await next_poll(hass, freezer)
     assert (
@@ -160,6 +168,13 @@ async def test_ports_that_appear_and_vanish(
         == "not_registered"
     )
     goip_sim.remove_line("G102")
+    for _ in range(PORT_GONE_POLLS - 1):
+        await next_poll(hass, freezer)
+        assert (
+            hass.states.get("sensor.goip_sms_server_g102_registration").state
+            == STATE_UNAVAILABLE
+        )
+        assert device_of(hass, init_integration, "G102") is not None
     await next_poll(hass, freezer)
     assert hass.states.get("sensor.goip_sms_server_g102_registration") is None
     assert entity_registry.async_get("sensor.goip_sms_server_g102_registration") is None
@@ -170,6 +185,37 @@ async def test_ports_that_appear_and_vanish(
         hass.states.get("sensor.goip_sms_server_g102_registration").state
         == "registered"
     )
+
+
+async def test_a_short_absence_costs_nothing(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One poll answering no ports at all: the entities stay (unavailable), with
+    the user's name and area; a send through a missing port has its own error;
+    all is as before once the ports are back."""
+    entity_id = "sensor.goip_sms_server_g102_registration"
+    office = ar.async_get(hass).async_create("Office").id
+    entity_registry.async_update_entity(entity_id, name="Office SIM", area_id=office)
+    lines = dict(goip_sim.lines)
+    for line in lines:
+        goip_sim.remove_line(line)
+    await next_poll(hass, freezer)
+    assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+    with pytest.raises(ServiceValidationError) as err:
+        await send_sms(hass, recipients="13600000000", message="x", port="G102")
+    assert err.value.translation_key == "port_missing"
+    goip_sim.lines.update(lines)
+    await next_poll(hass, freezer)
+    entry = entity_registry.async_get(entity_id)
+    assert entry is not None
+    assert (entry.name, entry.area_id) == ("Office SIM", office)
+    assert hass.states.get(entity_id).state == "registered"
+    assert hass.states.get(entity_id).name == "Office SIM"
+    assert init_integration.runtime_data.coordinator.absent_ports == {}
 
 
 async def test_only_vanished_ports_can_be_deleted_by_hand(

@@ -45,6 +45,14 @@ class SmsGatewayData:
 type SmsGatewayConfigEntry = ConfigEntry[SmsGatewayData]
 
 
+# A port missing from this many snapshots in a row is gone, with its device and
+# entities. One empty or short port list (a gateway restarting its modules, a
+# line server between two answers) must not cost the user's names, areas and
+# disabled entities; three polls (90 s at the default interval) still let a SIM
+# or a line that was taken out leave within minutes.
+PORT_GONE_POLLS = 3
+
+
 def port_identifier(entry_id: str, port_id: str) -> tuple[str, str]:
     """Device registry identifier of one port's sub-device."""
     return (DOMAIN, f"{entry_id}#{port_id}")
@@ -110,6 +118,8 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         self._identify = False
         # the snapshot identifying the gateway took, for the poll right after
         self._identified: GatewayStatus | None = None
+        # ports missing from the latest snapshots -> in how many in a row
+        self.absent_ports: dict[str, int] = {}
 
     @callback
     def async_start_from(self, layout: Any) -> bool:
@@ -145,7 +155,7 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
                 performance = await self.gateway.async_get_performance()
                 status = replace(status, performance=performance)
         if self.data is not None:
-            self._remove_vanished_ports(set(self.data.ports) - set(status.ports))
+            self._count_absent_ports(status)
         capabilities = self.gateway.capabilities
         try:
             if Capability.REPORT_POLL in capabilities and (
@@ -188,6 +198,23 @@ class SmsGatewayCoordinator(DataUpdateCoordinator[GatewayStatus]):
         """Whether the options ask for incoming SMS to be polled."""
         mode = self.config_entry.options.get(CONF_RECEIVE_MODE, RECEIVE_PUSH)
         return bool(mode != RECEIVE_PUSH)
+
+    def _count_absent_ports(self, status: GatewayStatus) -> None:
+        """Count each known port's absence; remove those away PORT_GONE_POLLS times."""
+        known = set(self.data.ports) | set(self.absent_ports)
+        self.absent_ports = {
+            port_id: self.absent_ports.get(port_id, 0) + 1
+            for port_id in known - set(status.ports)
+        }
+        gone = {p for p, polls in self.absent_ports.items() if polls >= PORT_GONE_POLLS}
+        for port_id in gone:
+            del self.absent_ports[port_id]
+        if gone:
+            self._remove_vanished_ports(gone)
+            # The snapshot need not change as a port goes (it was missing from
+            # the last ones too): the entity helpers learn it is gone now, so
+            # that it gets new entities if it comes back.
+            self.async_update_listeners()
 
     def _remove_vanished_ports(self, vanished: set[str]) -> None:
         """Remove the sub-devices (and so the entities) of ports that are gone."""

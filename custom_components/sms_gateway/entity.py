@@ -138,7 +138,8 @@ def async_add_port_entities[_DescriptionT: PortEntityDescription](
     @callback
     def add_new_ports() -> None:
         ports = coordinator.data.ports
-        known.intersection_update(ports)
+        # a port briefly absent keeps its entities (unavailable) until it is gone
+        known.intersection_update({*ports, *coordinator.absent_ports})
         new = [port for port_id, port in ports.items() if port_id not in known]
         known.update(port.port_id for port in new)
         if entities := [

@@ -14,7 +14,7 @@ from .errors import translate_errors
 from .gateways.errors import InvalidNumberError, UnsupportedNumberError
 from .gateways.models import Capability, Registration, SendRequest, SendResult
 from .gateways.text import Encoding
-from .targets import invalid
+from .targets import current_port, invalid
 
 _SEPARATORS = re.compile(r"[,;\n]")
 
@@ -119,8 +119,7 @@ def _check_port(entry: SmsGatewayConfigEntry, port: str) -> None:
     """A port the gateway routes to, has, and can send through now."""
     if Capability.PORT_ROUTING not in entry.runtime_data.gateway.capabilities:
         raise invalid("port_not_supported")
-    if (status := entry.runtime_data.coordinator.data.ports.get(port)) is None:
-        raise invalid("unknown_port", port=port)
+    status = current_port(entry, port)
     if status.online is False or status.registration not in (
         Registration.REGISTERED,
         Registration.UNKNOWN,

@@ -11,7 +11,7 @@ from homeassistant.helpers import device_registry as dr
 from .compat import belongs_to
 from .const import ATTR_DEVICE_ID, ATTR_PORT, DOMAIN
 from .coordinator import SmsGatewayConfigEntry, port_identifier
-from .gateways.models import Capability, PortControl
+from .gateways.models import Capability, PortControl, PortStatus
 
 
 def invalid(key: str, **placeholders: str) -> ServiceValidationError:
@@ -68,6 +68,19 @@ def resolve_port(
     require(entry, capability)
     if (port := call.data.get(ATTR_PORT, device_port)) is None:
         raise invalid("port_required")
-    if port not in entry.runtime_data.coordinator.data.ports:
-        raise invalid("unknown_port", port=port)
+    current_port(entry, port)
     return entry, port
+
+
+def current_port(entry: SmsGatewayConfigEntry, port: str) -> PortStatus:
+    """The port's latest state.
+
+    Refused where the gateway has no such port, or left it out of its latest
+    answers (it may come back).
+    """
+    coordinator = entry.runtime_data.coordinator
+    if (status := coordinator.data.ports.get(port)) is not None:
+        return status
+    if port in coordinator.absent_ports:
+        raise invalid("port_missing", port=port)
+    raise invalid("unknown_port", port=port)
