@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 import functools
 import json
 import logging
@@ -35,6 +36,7 @@ FAULTS = (
 # How late a "slow" gateway answers: half of the integration's timeout.
 SLOW_SECONDS = 5.0
 HUGE_BYTES = 64 * 1024 * 1024
+NOW = "now"  # an incoming SMS's time: the current one, as the vendor writes it
 _HUGE_CHUNK = b" " * (64 * 1024)
 
 
@@ -128,8 +130,14 @@ class Simulator(ABC):
         """Send every kind of push to `url`, as the gateway's settings would."""
 
     @abstractmethod
-    async def receive(self, index: int, sender: str, text: str) -> bool:
-        """An SMS arrives on the `index`-th port; False if the vendor gets none."""
+    async def receive(
+        self, index: int, sender: str, text: str, when: str | None = NOW
+    ) -> bool:
+        """An SMS arrives on the `index`-th port; False if the vendor gets none.
+
+        `when`: the time the gateway gives it, as written (NOW: the current
+        time in the vendor's form; None: no time at all).
+        """
 
     @abstractmethod
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
@@ -302,6 +310,11 @@ class Simulator(ABC):
 
     async def _control_state(self, request: web.Request) -> web.Response:
         return json_response(self.state())
+
+
+def gateway_time(when: str | None, form: str = "%Y-%m-%d %H:%M:%S") -> str | None:
+    """The time an SMS is given: NOW in the vendor's `form`, else `when` as is."""
+    return datetime.now().strftime(form) if when == NOW else when
 
 
 def json_response(value: Any, status: int = 200) -> web.Response:

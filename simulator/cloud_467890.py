@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from .base import Simulator, json_response
+from .base import NOW, Simulator, json_response
 
 PRICE = 0.05  # per SMS and number
 
@@ -53,7 +53,9 @@ class Cloud467890Simulator(Simulator):
         """Status reports to `url`."""
         self.report_url = url
 
-    async def receive(self, index: int, sender: str, text: str) -> bool:
+    async def receive(
+        self, index: int, sender: str, text: str, when: str | None = NOW
+    ) -> bool:
         """The platform has no incoming SMS."""
         return False
 

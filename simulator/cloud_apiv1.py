@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .base import Simulator, json_response
+from .base import NOW, Simulator, gateway_time, json_response
 
 PRICE = 0.05
 
@@ -63,10 +63,12 @@ class CloudApiV1Simulator(Simulator):
         return check
 
     async def inject_incoming(
-        self, number: str, text: str, ext_no: str = ""
+        self, number: str, text: str, ext_no: str = "", times: str | None = NOW
     ) -> dict[str, Any]:
         """A reply reaches the platform: queued for /mo, and called back."""
-        message = {"mobile": number, "content": text, "times": _now(), "extNo": ext_no}
+        message = {"mobile": number, "content": text, "extNo": ext_no}
+        if (given := gateway_time(times)) is not None:
+            message["times"] = given
         self.mo.append(message)
         await self._callback(self.mo_url, message)
         return message
@@ -75,9 +77,11 @@ class CloudApiV1Simulator(Simulator):
         """Reports and replies to `url`."""
         self.report_url = self.mo_url = url
 
-    async def receive(self, index: int, sender: str, text: str) -> bool:
+    async def receive(
+        self, index: int, sender: str, text: str, when: str | None = NOW
+    ) -> bool:
         """A reply without extension."""
-        await self.inject_incoming(sender, text)
+        await self.inject_incoming(sender, text, times=when)
         return True
 
     async def inject_sample_incoming(self, sender: str, text: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .base import Simulator, json_response
+from .base import NOW, Simulator, gateway_time, json_response
 from .digest import DigestServer
 
 SN = "DA00-0030-1901-2817"
@@ -239,7 +239,7 @@ class DinstarSimulator(Simulator):
         return port
 
     async def inject_incoming(
-        self, port: int, number: str, text: str
+        self, port: int, number: str, text: str, timestamp: str | None = NOW
     ) -> dict[str, Any]:
         """A port receives an SMS: stored unread, and pushed."""
         sms = {
@@ -247,9 +247,11 @@ class DinstarSimulator(Simulator):
             "port": port,
             "number": number,
             "smsc": "+8613800757511",
-            "timestamp": _now(),
+            "timestamp": gateway_time(timestamp),
             "text": text,
         }
+        if timestamp is None:
+            del sms["timestamp"]
         self.incoming.append(sms)
         await self._push("sms", [sms])
         return sms
@@ -310,9 +312,11 @@ class DinstarSimulator(Simulator):
         """Every push kind to `url`."""
         self.push_url = url
 
-    async def receive(self, index: int, sender: str, text: str) -> bool:
+    async def receive(
+        self, index: int, sender: str, text: str, when: str | None = NOW
+    ) -> bool:
         """On port `index`."""
-        await self.inject_incoming(index, sender, text)
+        await self.inject_incoming(index, sender, text, when)
         return True
 
     async def inject_sample_incoming(self, sender: str, text: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import asdict, dataclass
-from datetime import datetime
 import itertools
 import json
 import random
@@ -12,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .base import Simulator, json_response as _json
+from .base import NOW, Simulator, gateway_time, json_response as _json
 
 APIS = ("sendsms", "querysms", "querylines")
 MAX_NUMBERS = 9999
@@ -128,15 +127,16 @@ class GoipSimulator(Simulator):
         goip_line: str,
         from_number: str,
         content: str,
-        recv_time: str | None = None,
+        recv_time: str | None = NOW,
     ) -> dict[str, str]:
         """A line receives an SMS; the server pushes it to the receive URL."""
         payload = {
             "goip_line": goip_line,
             "from_number": from_number,
             "content": content,
-            "recv_time": recv_time or datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
         }
+        if (given := gateway_time(recv_time)) is not None:
+            payload["recv_time"] = given
         await self.push(self.receive_url, payload)
         return payload
 
@@ -144,9 +144,11 @@ class GoipSimulator(Simulator):
         """Results and received SMS to `url`."""
         self.result_url = self.receive_url = url
 
-    async def receive(self, index: int, sender: str, text: str) -> bool:
+    async def receive(
+        self, index: int, sender: str, text: str, when: str | None = NOW
+    ) -> bool:
         """On the `index`-th line."""
-        await self.inject_incoming(list(self.lines)[index], sender, text)
+        await self.inject_incoming(list(self.lines)[index], sender, text, when)
         return True
 
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
@@ -302,7 +304,7 @@ class GoipSimulator(Simulator):
                 str(body["goip_line"]),
                 str(body["from_number"]),
                 str(body["content"]),
-                body.get("recv_time"),
+                body.get("recv_time") or NOW,
             )
         except KeyError as err:
             return _json({"error": f"missing {err}"}, status=400)

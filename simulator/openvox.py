@@ -15,7 +15,7 @@ import uuid
 
 from aiohttp import web
 
-from .base import Simulator, json_response
+from .base import NOW, Simulator, gateway_time, json_response
 
 TOKEN_IDLE = 600  # seconds a token lives past its last use
 PUBLIC = ("/auth/login",)
@@ -125,30 +125,29 @@ class OpenvoxSimulator(Simulator):
     # --- state changes ------------------------------------------------------
 
     async def inject_incoming(
-        self, port: int, number: str, text: str
+        self, port: int, number: str, text: str, time: str | None = NOW
     ) -> dict[str, Any]:
         """A port receives an SMS: kept in the inbox, and pushed."""
         span = self.spans[port]
-        sms = {
+        sms: dict[str, Any] = {
             "port": str(port),
             "id": next(self._inbox_ids),
             "port_name": span.port_name,
             "phonenumber": number,
-            "time": datetime.now().strftime("%Y/%m/%d %H:%M:%S"),
             "message": f"\ufeff{text}",
         }
+        pushed = {
+            "url_from_num": number,
+            "url_to_num": str(port),
+            "url_portname": span.port_name,
+            "url_message": text,
+            "url_imsi": span.imsi,
+        }
+        if (given := gateway_time(time, "%Y/%m/%d %H:%M:%S")) is not None:
+            sms["time"] = pushed["url_time"] = given
         self.inbox.append(sms)
         if self.push_config["enable"]:
-            await self._push(
-                {
-                    "url_from_num": number,
-                    "url_to_num": str(port),
-                    "url_portname": span.port_name,
-                    "url_message": text,
-                    "url_time": str(sms["time"]),
-                    "url_imsi": span.imsi,
-                }
-            )
+            await self._push(pushed)
         return sms
 
     def point_pushes(self, url: str) -> None:
@@ -171,9 +170,11 @@ class OpenvoxSimulator(Simulator):
             url_status="status",
         )
 
-    async def receive(self, index: int, sender: str, text: str) -> bool:
+    async def receive(
+        self, index: int, sender: str, text: str, when: str | None = NOW
+    ) -> bool:
         """On the `index`-th span (spans count from 1)."""
-        await self.inject_incoming(index + 1, sender, text)
+        await self.inject_incoming(index + 1, sender, text, when)
         return True
 
     async def inject_sample_incoming(self, sender: str, text: str) -> None:

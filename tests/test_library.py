@@ -138,10 +138,18 @@ def test_field_helpers() -> None:
 
 
 def _strptime(text: str) -> datetime | None:
-    try:
-        return datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return None
+    text = text.strip().replace("/", "-")
+    for form in (
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ):
+        try:
+            return datetime.strptime(text, form)
+        except ValueError:
+            continue
+    return None
 
 
 @given(
@@ -152,15 +160,18 @@ def _strptime(text: str) -> datetime | None:
         max_size=6,
     ),
     st.sampled_from(["-", "/"]),
-    st.sampled_from([" ", "  ", "\t", "T", ""]),
+    st.sampled_from([" ", "  ", "\t", "T", "", " T"]),
+    st.booleans(),
 )
 def test_gateway_times_are_read_as_strptime_reads_them(
-    parts: list[str], dash: str, gap: str
+    parts: list[str], dash: str, gap: str, seconds: bool
 ) -> None:
     """The fast reader of `YYYY-MM-DD hh:mm:ss` (every push has one) takes
-    what `strptime` takes, and nothing else: the same day, or None."""
+    what `strptime` takes in that form, with ISO's `T` or without seconds,
+    and nothing else: the same time, or None."""
     year, month, day, hour, minute, second = parts
-    text = f" {year}{dash}{month}{dash}{day}{gap}{hour}:{minute}:{second} "
+    text = f" {year}{dash}{month}{dash}{day}{gap}{hour}:{minute}"
+    text += f":{second} " if seconds else " "
     assert as_local_time(text) == _strptime(text)
 
 

@@ -47,6 +47,11 @@ MAX_SENT = 10_000
 MAX_AGE = 7 * 24 * 3600
 # How long after "sent" a delivery outcome is still polled for.
 RECEIPT_WINDOW = 2 * 24 * 3600
+# An SMS without a usable time (none given, or none readable) that comes again
+# within this many seconds of when it fired is the same SMS pushed again (a
+# gateway retries a push within seconds, a minute at most); later, it is a new
+# SMS with the same text from the same sender ("ON" sent twice).
+UNTIMED_WINDOW = 120
 
 
 def text_digest(text: str) -> str:
@@ -283,6 +288,7 @@ class Inbound:
     def process(self, items: list[InboundItem]) -> int:
         """Fire each new item once; return how many fired."""
         fired = 0
+        now = time.time()
         for received in items:
             if isinstance(received, UssdReply):
                 fired += self._ussd_reply(received)
@@ -297,10 +303,12 @@ class Inbound:
             else:
                 item = received
             key = _dedupe_key(item)
-            if key in self.seen.items:
+            if (first := self.seen.items.get(key)) is not None and (
+                not _untimed(item) or now - _added(first) < UNTIMED_WINDOW
+            ):
                 LOGGER.debug("Dropping a duplicate %s", type(item).__name__)
                 continue
-            self.seen.add(key, time.time())
+            self.seen.add(key, now)
             if isinstance(item, IncomingSms):
                 self._fire(EVENT_SMS_RECEIVED, "received", self._incoming_data(item))
             else:
@@ -434,12 +442,18 @@ class Inbound:
         )
 
 
+def _untimed(item: IncomingSms | DeliveryReport) -> bool:
+    """An SMS whose time is unknown: its key holds for UNTIMED_WINDOW only."""
+    return isinstance(item, IncomingSms) and item.timestamp is None
+
+
 def _dedupe_key(item: IncomingSms | DeliveryReport) -> str:
     """A report: its message and state. An SMS: what it is, not how it came.
 
     A pushed SMS may carry no id where the polled one does (OpenVox), and a
     vendor's ids start again when its database is reset: port, sender, time
-    and text are the same whichever way the SMS came.
+    and text are the same whichever way the SMS came. Without a time, the key
+    tells the SMS apart from one sent again within UNTIMED_WINDOW only.
     """
     if isinstance(item, DeliveryReport):
         subject = item.message_id or f"ref:{item.reference}"

@@ -58,8 +58,11 @@ _CHUNK = 64 * 1024
 
 _TRAILING_COMMA = re.compile(r",\s*([\]}])")
 _NUMBER_NOISE = re.compile(r"[\s\-().]")
-# what strptime("%Y-%m-%d %H:%M:%S") takes, without its cost on every push
-_LOCAL_TIME = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)\s+(\d\d?):(\d\d?):(\d\d?)")
+# what strptime("%Y-%m-%d %H:%M:%S") takes, also with ISO's "T" and without the
+# seconds, without its cost on every push
+_LOCAL_TIME = re.compile(
+    r"(\d{4})-(\d\d?)-(\d\d?)(?:\s+|T)(\d\d?):(\d\d?)(?::(\d\d?))?"
+)
 _NUMBER = r"\+?[0-9]{2,20}"
 _VALID_NUMBER = re.compile(_NUMBER)
 # Numbers joined by newlines, each taken as it is: by every vendor, and by a
@@ -531,15 +534,16 @@ def read_json_push(method: str, body: bytes) -> Any:
 
 
 def as_local_time(value: Any) -> datetime | None:
-    """`YYYY-MM-DD hh:mm:ss` (or with slashes) in the gateway's local time.
+    """`YYYY-MM-DD hh:mm:ss` in the gateway's local time.
 
-    Anything else is None.
+    Also with slashes, with ISO's `T`, or without the seconds; anything else
+    is None.
     """
     match = _LOCAL_TIME.fullmatch(str(value).strip().replace("/", "-"))
     if match is None:
         return None
     try:
-        year, month, day, hour, minute, second = map(int, match.groups())
+        year, month, day, hour, minute, second = (int(n or 0) for n in match.groups())
         return datetime(year, month, day, hour, minute, second)
     except ValueError:  # a day or an hour that does not exist
         return None
