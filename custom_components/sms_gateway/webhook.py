@@ -7,6 +7,7 @@ from ipaddress import ip_address
 import socket
 from urllib.parse import parse_qsl
 
+from aiohttp.hdrs import CONTENT_ENCODING
 from aiohttp.web import Request, Response
 from homeassistant.components import webhook
 from homeassistant.const import CONF_HOST, CONF_WEBHOOK_ID
@@ -88,6 +89,14 @@ async def _async_handle_push(
     webhook_id: str,
     request: Request,
 ) -> Response:
+    if request.headers.get(CONTENT_ENCODING, "identity").strip().lower() not in (
+        "",
+        "identity",
+    ):
+        # No vendor compresses its pushes; a compressed body is refused before
+        # anything of it is read by us.
+        LOGGER.debug("Refusing a compressed push")
+        return Response(status=415)
     if (body := await read_limited(request)) is None:
         LOGGER.debug("Refusing a push larger than %s bytes", MAX_PUSH_BYTES)
         return Response(status=413)
