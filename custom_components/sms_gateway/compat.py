@@ -7,16 +7,26 @@ floor has. Nothing else in the integration branches on the version.
 
 from __future__ import annotations
 
+import inspect
+import sys
 from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, storage
 
 # Newer versions: a device belongs to one config entry, is found by an identifier
 # within its entry, and points at its parent by the parent's device id.
 SINGLE_ENTRY_DEVICES = hasattr(dr.DeviceRegistry, "async_get_device_by_identifier")
+
+# Newer versions refuse a store written by a later version of its owner unless
+# told how far it reads; the floor hands it to the owner's migration.
+LATER_STORES_READABLE: dict[str, Any] = (
+    {"max_readable_version": sys.maxsize}
+    if "max_readable_version" in inspect.signature(storage.Store.__init__).parameters
+    else {}
+)
 
 if TYPE_CHECKING:  # either version's class is an OptionsFlow
     OptionsFlowWithReload = config_entries.OptionsFlow

@@ -9,7 +9,7 @@ nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 import hashlib
@@ -22,6 +22,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .compat import LATER_STORES_READABLE
 from .const import (
     DOMAIN,
     EVENT_DELIVERY_REPORT,
@@ -76,18 +77,40 @@ class BoundedLog:
     size was dropped, it is made anew without them.
     """
 
-    def __init__(self, max_items: int, max_age: float) -> None:
-        """Start empty."""
+    def __init__(
+        self,
+        max_items: int,
+        max_age: float,
+        valid: Callable[[Any], bool] = lambda _: True,
+    ) -> None:
+        """Start empty; `valid` tells a readable value when loading."""
         self.items: dict[str, Any] = {}
         self._max_items = max_items
         self._max_age = max_age
+        self._valid = valid
         self._dropped = 0  # since the dict was last made anew
 
-    def load(self, items: dict[str, Any]) -> None:
-        """Take `items` (oldest first), as saved, within the bounds."""
-        self.items = dict(items)
+    def load(self, items: Any) -> str | None:
+        """Take `items` as saved, within the bounds; what could not be read.
+
+        Whatever shape was saved: entries that are not readable are left out,
+        and the rest is put back in the order they were added.
+        """
+        if not isinstance(items, Mapping):
+            self.items = {}
+            return f"{type(items).__name__}, not a mapping"
+        readable = [
+            (key, value)
+            for key, value in items.items()
+            if isinstance(key, str) and self._valid(value)
+        ]
+        readable.sort(key=lambda item: _added(item[1]))
+        self.items = dict(readable)
         self._dropped = 0
         self.prune()
+        if unreadable := len(items) - len(readable):
+            return f"{unreadable} of {len(items)} entries"
+        return None
 
     def add(self, key: str, value: Any) -> None:
         """Add or replace `key`, as the newest; drop what is too old or too many."""
@@ -127,6 +150,35 @@ def _added(value: Any) -> float:
     return float(value["at"] if isinstance(value, dict) else value)
 
 
+def _is_time(value: Any) -> bool:
+    """A time as saved: seconds since the epoch."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_record(value: Any) -> bool:
+    """A sent message's record as saved: an object with its time."""
+    return isinstance(value, dict) and _is_time(value.get("at"))
+
+
+def _is_reference(value: Any) -> bool:
+    """A vendor reference's record: its time and the message id it stands for."""
+    return _is_record(value) and isinstance(value.get("id"), str)
+
+
+class _Store(Store[Any]):
+    """The entry's store, read whatever version of the integration wrote it."""
+
+    newer: int | None = None  # the major version, when a newer one wrote it
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: Any
+    ) -> Any:
+        """Nothing to migrate from: a later version's data is read as far as can be."""
+        if old_major_version > STORAGE_VERSION:
+            self.newer = old_major_version
+        return old_data
+
+
 class Inbound:
     """Dedupe, correlate and fire incoming SMS and delivery reports."""
 
@@ -137,10 +189,10 @@ class Inbound:
         self.vendor = vendor
         # The gateway's device, known once the entry has set it up.
         self.device_id: str | None = None
-        self.seen = BoundedLog(MAX_SEEN, MAX_AGE)
-        self.sent = BoundedLog(MAX_SENT, MAX_AGE)
+        self.seen = BoundedLog(MAX_SEEN, MAX_AGE, _is_time)
+        self.sent = BoundedLog(MAX_SENT, MAX_AGE, _is_record)
         # vendor reference -> message_id, learned from reports carrying both
-        self.references = BoundedLog(MAX_SENT, MAX_AGE)
+        self.references = BoundedLog(MAX_SENT, MAX_AGE, _is_reference)
         # where the last inbox poll stopped (the vendor's id of the newest SMS)
         self.inbox_cursor: str | None = None
         # the gateway and its ports as last polled (`coordinator.layout_of`)
@@ -155,17 +207,44 @@ class Inbound:
         # called when a port or the gateway changed (the entities refresh)
         self.on_port_event: Callable[[], None] | None = None
         self._save_due = False
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
+        self._store = _Store(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            private=True,
+            **LATER_STORES_READABLE,
         )
 
     async def async_load(self) -> None:
-        """Read what earlier runs saw and sent."""
-        if stored := await self._store.async_load():
-            for name, log in self._logs().items():
-                log.load(stored.get(name, {}))
-            self.inbox_cursor = stored.get("inbox_cursor")
-            self.layout = stored.get("layout")
+        """Read what earlier runs saw and sent, whatever its shape.
+
+        What cannot be read is left out, with one warning that says what (never
+        a number or a text): the entry loads all the same.
+        """
+        stored = await self._store.async_load()
+        problems: list[str] = []
+        if self._store.newer is not None:
+            problems.append(f"written by a newer version ({self._store.newer})")
+        if stored is not None and not isinstance(stored, dict):
+            problems.append(f"{type(stored).__name__}, not an object")
+            stored = None
+        stored = stored or {}
+        for name, log in self._logs().items():
+            if problem := log.load(stored.get(name, {})):
+                problems.append(f"{name}: {problem}")
+        cursor = stored.get("inbox_cursor")
+        if isinstance(cursor, str | int) and not isinstance(cursor, bool):
+            self.inbox_cursor = str(cursor)
+        elif cursor is not None:
+            problems.append("inbox_cursor")
+        self.layout = stored.get("layout")  # `coordinator.from_layout` checks it
+        if problems:
+            LOGGER.warning(
+                "Kept what could be read of the stored messages of entry %s;"
+                " left out: %s",
+                self.entry_id,
+                "; ".join(problems),
+            )
 
     async def async_save(self) -> None:
         """Write now (on unload); otherwise writes are batched."""
