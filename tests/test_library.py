@@ -11,12 +11,7 @@ import pytest
 
 from custom_components.sms_gateway.gateways import GATEWAYS
 from custom_components.sms_gateway.gateways.base import (
-    as_int,
-    as_local_time,
-    as_text,
     chunked,
-    loads_lenient,
-    normalize_number,
 )
 from custom_components.sms_gateway.gateways.cms import cms_error_text
 from custom_components.sms_gateway.gateways.errors import (
@@ -24,6 +19,13 @@ from custom_components.sms_gateway.gateways.errors import (
     GatewayRejectedError,
 )
 from custom_components.sms_gateway.gateways.models import DeliveryStatus
+from custom_components.sms_gateway.gateways.numbers import normalize_number
+from custom_components.sms_gateway.gateways.parse import (
+    as_int,
+    as_local_time,
+    as_text,
+    loads_lenient,
+)
 from custom_components.sms_gateway.gateways.text import Encoding, text_info
 
 from .conftest import load_fixture

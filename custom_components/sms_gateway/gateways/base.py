@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from itertools import chain
-import json
-import re
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 import zlib
 
 import aiohttp
@@ -24,7 +22,6 @@ from .errors import (
     GatewayPayloadError,
     GatewayRejectedError,
     GatewayTlsError,
-    InvalidNumberError,
     UnsupportedNumberError,
 )
 from .models import (
@@ -44,6 +41,7 @@ from .models import (
     SendResult,
     StkView,
 )
+from .numbers import all_as_is, normalize_number
 
 SEND_CONCURRENCY = 4
 
@@ -55,21 +53,6 @@ DEFAULT_TIMEOUT = 10.0
 STATUS_ANSWER_BYTES = 1024 * 1024
 LIST_ANSWER_BYTES = 4 * 1024 * 1024
 _CHUNK = 64 * 1024
-
-_TRAILING_COMMA = re.compile(r",\s*([\]}])")
-_NUMBER_NOISE = re.compile(r"[\s\-().]")
-# what strptime("%Y-%m-%d %H:%M:%S") takes, also with ISO's "T" and without the
-# seconds, without its cost on every push
-_LOCAL_TIME = re.compile(
-    r"(\d{4})-(\d\d?)-(\d\d?)(?:\s+|T)(\d\d?):(\d\d?)(?::(\d\d?))?"
-)
-_NUMBER = r"\+?[0-9]{2,20}"
-_VALID_NUMBER = re.compile(_NUMBER)
-# Numbers joined by newlines, each taken as it is: by every vendor, and by a
-# domestic platform (no country code written).
-_DOMESTIC_NUMBER = r"(?!00)[0-9]{2,20}"
-_AS_IS = re.compile(rf"(?:{_NUMBER}\n)*{_NUMBER}")
-_AS_IS_DOMESTIC = re.compile(rf"(?:{_DOMESTIC_NUMBER}\n)*{_DOMESTIC_NUMBER}")
 
 
 class FieldKind(StrEnum):
@@ -304,18 +287,8 @@ class Gateway(ABC):
         return LIST_ANSWER_BYTES if call in self.list_answers else STATUS_ANSWER_BYTES
 
     def _taken_as_is(self, numbers: tuple[str, ...]) -> bool:
-        """Whether `normalize_recipient` would return each of `numbers` as is.
-
-        One regular expression over them all, for a bulk send.
-        """
-        try:
-            joined = "\n".join(numbers)
-        except TypeError:
-            return False
-        if joined.count("\n") != len(numbers) - 1:  # a number with a newline
-            return False
-        pattern = _AS_IS if self.domestic_country_code is None else _AS_IS_DOMESTIC
-        return pattern.fullmatch(joined) is not None
+        """Whether `normalize_recipient` would return each of `numbers` as is."""
+        return all_as_is(numbers, domestic=self.domestic_country_code is not None)
 
     @classmethod
     @abstractmethod
@@ -498,67 +471,6 @@ def _too_large(limit: int) -> GatewayPayloadError:
     )
 
 
-def loads_lenient(raw: bytes | str) -> Any:
-    """Parse JSON as gateways write it: a BOM, or a trailing comma in a list."""
-    try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return json.loads(_TRAILING_COMMA.sub(r"\1", text))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise GatewayPayloadError(f"not JSON: {err}") from err
-
-
-def read_fields(body: bytes) -> dict[str, str]:
-    """A JSON object or a form, with keys in lower case (platforms send both)."""
-    try:
-        text = body.decode("utf-8-sig").strip()
-    except UnicodeDecodeError as err:
-        raise GatewayPayloadError("not UTF-8") from err
-    if text.startswith("{"):
-        data = loads_lenient(text)
-        if not isinstance(data, dict):
-            raise GatewayPayloadError("not an object")
-        return {str(key).lower(): str(value) for key, value in data.items()}
-    return {
-        key.lower(): value for key, value in parse_qsl(text, keep_blank_values=True)
-    }
-
-
-def read_json_push(method: str, body: bytes) -> Any:
-    """The JSON of a push that must be POSTed."""
-    if method != "POST":
-        raise GatewayPayloadError(f"pushes are POSTed, not {method}")
-    return loads_lenient(body)
-
-
-def as_local_time(value: Any) -> datetime | None:
-    """`YYYY-MM-DD hh:mm:ss` in the gateway's local time.
-
-    Also with slashes, with ISO's `T`, or without the seconds; anything else
-    is None.
-    """
-    match = _LOCAL_TIME.fullmatch(str(value).strip().replace("/", "-"))
-    if match is None:
-        return None
-    try:
-        year, month, day, hour, minute, second = (int(n or 0) for n in match.groups())
-        return datetime(year, month, day, hour, minute, second)
-    except ValueError:  # a day or an hour that does not exist
-        return None
-
-
-def normalize_number(number: str) -> str:
-    """Drop the spaces, dashes, dots and brackets people type into numbers."""
-    if isinstance(number, str) and _VALID_NUMBER.fullmatch(number):
-        return number  # the usual case of a bulk send, at half the cost
-    cleaned = _NUMBER_NOISE.sub("", str(number))
-    if not _VALID_NUMBER.fullmatch(cleaned):
-        raise InvalidNumberError(str(number))
-    return cleaned
-
-
 def chunked(items: list[str], size: int) -> list[list[str]]:
     """Split `items` into lists of at most `size`."""
     return [items[start : start + size] for start in range(0, len(items), size)]
@@ -574,33 +486,3 @@ def account_at(account: str, base_url: str) -> str:
     url = urlsplit(base_url)
     where = url.hostname if url.port is None else f"{url.hostname}:{url.port}"
     return f"{account}@{where}"
-
-
-def as_text(value: Any) -> str | None:
-    """A string field where gateways send strings, numbers, "" or "null"."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return None if text in ("", "null", "NULL", "None", "<NULL>") else text
-
-
-def as_float(value: Any) -> float | None:
-    """A number field that may arrive as a string, a number or empty."""
-    text = as_text(value)
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def as_int(value: Any) -> int | None:
-    """An integer field that may arrive as a string, a number or empty."""
-    text = as_text(value)
-    if text is None:
-        return None
-    try:
-        return int(float(text))
-    except (ValueError, OverflowError):  # "abc", "1e999"
-        return None

@@ -16,10 +16,6 @@ from .base import (
     SnapshotIdentified,
     accepted_in_task,
     account_at,
-    as_float,
-    as_local_time,
-    as_text,
-    read_fields,
 )
 from .errors import (
     GatewayAuthError,
@@ -39,6 +35,12 @@ from .models import (
     RecipientResult,
     SendRequest,
     SendResult,
+)
+from .parse import (
+    as_float,
+    as_local_time,
+    as_text,
+    read_fields,
 )
 
 DEFAULT_URL = "http://www.467890.com"

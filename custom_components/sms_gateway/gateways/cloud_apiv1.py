@@ -22,12 +22,6 @@ from .base import (
     SnapshotIdentified,
     accepted_in_task,
     account_at,
-    as_float,
-    as_int,
-    as_local_time,
-    as_text,
-    loads_lenient,
-    read_fields,
 )
 from .errors import (
     GatewayAuthError,
@@ -48,6 +42,14 @@ from .models import (
     RecipientResult,
     SendRequest,
     SendResult,
+)
+from .parse import (
+    as_float,
+    as_int,
+    as_local_time,
+    as_text,
+    loads_lenient,
+    read_fields,
 )
 
 MAX_RECIPIENTS = 3000

@@ -22,13 +22,7 @@ from .base import (
     ConfigField,
     FieldKind,
     Gateway,
-    as_float,
-    as_int,
-    as_local_time,
-    as_text,
     chunked,
-    loads_lenient,
-    read_json_push,
 )
 from .digest import DigestAuth, parse_challenge
 from .errors import (
@@ -63,6 +57,14 @@ from .models import (
     StkItem,
     StkView,
     UssdReply,
+)
+from .parse import (
+    as_float,
+    as_int,
+    as_local_time,
+    as_text,
+    loads_lenient,
+    read_json_push,
 )
 from .text import Encoding, encoding_of
 

@@ -15,11 +15,6 @@ from .base import (
     FieldKind,
     SnapshotIdentified,
     accepted_in_task,
-    as_int,
-    as_local_time,
-    as_text,
-    loads_lenient,
-    read_json_push,
 )
 from .cms import cms_error_text
 from .errors import (
@@ -43,6 +38,13 @@ from .models import (
     Registration,
     SendRequest,
     SendResult,
+)
+from .parse import (
+    as_int,
+    as_local_time,
+    as_text,
+    loads_lenient,
+    read_json_push,
 )
 
 MAX_RECIPIENTS = 9999

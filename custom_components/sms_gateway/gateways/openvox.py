@@ -21,11 +21,6 @@ from .base import (
     ConfigField,
     FieldKind,
     SnapshotIdentified,
-    as_int,
-    as_local_time,
-    as_text,
-    loads_lenient,
-    read_fields,
 )
 from .errors import (
     GatewayAuthError,
@@ -49,6 +44,13 @@ from .models import (
     SendRequest,
     SendResult,
     UssdReply,
+)
+from .parse import (
+    as_int,
+    as_local_time,
+    as_text,
+    loads_lenient,
+    read_fields,
 )
 
 USSD_TIMEOUT = 30  # what the gateway waits for the network, seconds

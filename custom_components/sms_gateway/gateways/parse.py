@@ -1,0 +1,101 @@
+"""Reading what gateways write: lenient JSON, forms, times and loosely typed values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .errors import GatewayPayloadError
+
+_TRAILING_COMMA = re.compile(r",\s*([\]}])")
+
+
+# what strptime("%Y-%m-%d %H:%M:%S") takes, also with ISO's "T" and without the
+# seconds, without its cost on every push
+_LOCAL_TIME = re.compile(
+    r"(\d{4})-(\d\d?)-(\d\d?)(?:\s+|T)(\d\d?):(\d\d?)(?::(\d\d?))?"
+)
+
+
+def loads_lenient(raw: bytes | str) -> Any:
+    """Parse JSON as gateways write it: a BOM, or a trailing comma in a list."""
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return json.loads(_TRAILING_COMMA.sub(r"\1", text))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise GatewayPayloadError(f"not JSON: {err}") from err
+
+
+def read_fields(body: bytes) -> dict[str, str]:
+    """A JSON object or a form, with keys in lower case (platforms send both)."""
+    try:
+        text = body.decode("utf-8-sig").strip()
+    except UnicodeDecodeError as err:
+        raise GatewayPayloadError("not UTF-8") from err
+    if text.startswith("{"):
+        data = loads_lenient(text)
+        if not isinstance(data, dict):
+            raise GatewayPayloadError("not an object")
+        return {str(key).lower(): str(value) for key, value in data.items()}
+    return {
+        key.lower(): value for key, value in parse_qsl(text, keep_blank_values=True)
+    }
+
+
+def read_json_push(method: str, body: bytes) -> Any:
+    """The JSON of a push that must be POSTed."""
+    if method != "POST":
+        raise GatewayPayloadError(f"pushes are POSTed, not {method}")
+    return loads_lenient(body)
+
+
+def as_local_time(value: Any) -> datetime | None:
+    """`YYYY-MM-DD hh:mm:ss` in the gateway's local time.
+
+    Also with slashes, with ISO's `T`, or without the seconds; anything else
+    is None.
+    """
+    match = _LOCAL_TIME.fullmatch(str(value).strip().replace("/", "-"))
+    if match is None:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(n or 0) for n in match.groups())
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:  # a day or an hour that does not exist
+        return None
+
+
+def as_text(value: Any) -> str | None:
+    """A string field where gateways send strings, numbers, "" or "null"."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text in ("", "null", "NULL", "None", "<NULL>") else text
+
+
+def as_float(value: Any) -> float | None:
+    """A number field that may arrive as a string, a number or empty."""
+    text = as_text(value)
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def as_int(value: Any) -> int | None:
+    """An integer field that may arrive as a string, a number or empty."""
+    text = as_text(value)
+    if text is None:
+        return None
+    try:
+        return int(float(text))
+    except (ValueError, OverflowError):  # "abc", "1e999"
+        return None
