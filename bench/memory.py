@@ -35,7 +35,7 @@ def heap_mib() -> float:
 
 
 async def run(count: int) -> int:
-    from custom_components.sms_gateway.inbound import MAX_SEEN, MAX_SENT
+    from custom_components.sms_gateway.store import MAX_SEEN, MAX_SENT
 
     gateways = await Gateways.start()
     hass, _ = await start_home_assistant()

@@ -118,7 +118,7 @@ async def start_generator(vendor: str, rate: int, seconds: int) -> tuple[Any, in
 
 async def run(vendor: str, rate: int, seconds: int) -> int:
     from custom_components.sms_gateway.const import EVENT_SMS_RECEIVED
-    from custom_components.sms_gateway.inbound import MAX_SEEN
+    from custom_components.sms_gateway.store import MAX_SEEN
 
     generator, sim_port = await start_generator(vendor, rate, seconds)
     hass, http_port = await start_home_assistant()

@@ -20,9 +20,9 @@ import voluptuous as vol
 from custom_components.sms_gateway.gateways import GATEWAYS
 from custom_components.sms_gateway.gateways.errors import InvalidNumberError
 from custom_components.sms_gateway.gateways.models import SendRequest
-from custom_components.sms_gateway.inbound import BoundedLog
 from custom_components.sms_gateway.outbound import split_recipients
 from custom_components.sms_gateway.services import SEND_SMS_SCHEMA
+from custom_components.sms_gateway.store import BoundedLog
 
 # Characters that matter to the rules: digits, a plus, the separators, the
 # noise people type, spaces of several kinds, a NUL and a letter.

@@ -28,7 +28,7 @@ from custom_components.sms_gateway.const import (
     RECEIVE_BOTH,
 )
 from custom_components.sms_gateway.gateways.models import Capability
-from custom_components.sms_gateway.inbound import MAX_SEEN, MAX_SENT
+from custom_components.sms_gateway.store import MAX_SEEN, MAX_SENT
 
 from .conftest import WEBHOOK_ID, loaded
 from .vendors import VENDORS

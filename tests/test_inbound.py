@@ -28,12 +28,8 @@ from custom_components.sms_gateway.gateways.models import (
     RecipientResult,
     SendResult,
 )
-from custom_components.sms_gateway.inbound import (
-    MAX_AGE,
-    SAVE_DELAY,
-    BoundedLog,
-    Inbound,
-)
+from custom_components.sms_gateway.inbound import Inbound
+from custom_components.sms_gateway.store import MAX_AGE, SAVE_DELAY, BoundedLog
 
 
 def test_bounded_log_drops_the_oldest_beyond_its_size() -> None:

@@ -17,7 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_gateway.const import DOMAIN
-from custom_components.sms_gateway.inbound import STORAGE_VERSION
+from custom_components.sms_gateway.store import STORAGE_VERSION
 
 NOW = time.time()
 GOOD_SENT = {"at": NOW, "port": "G101", "status": None, "recipient": "13600000000"}

@@ -9,20 +9,17 @@ nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 import hashlib
-from itertools import islice
 import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .compat import LATER_STORES_READABLE
 from .const import (
     DOMAIN,
     EVENT_DELIVERY_REPORT,
@@ -40,12 +37,19 @@ from .gateways.models import (
     SendResult,
     UssdReply,
 )
+from .store import (
+    MAX_AGE,
+    MAX_SEEN,
+    MAX_SENT,
+    SAVE_DELAY,
+    BoundedLog,
+    EntryStore,
+    added_at,
+    is_record,
+    is_reference,
+    is_time,
+)
 
-STORAGE_VERSION = 1
-SAVE_DELAY = 5
-MAX_SEEN = 10_000
-MAX_SENT = 10_000
-MAX_AGE = 7 * 24 * 3600
 # How long after "sent" a delivery outcome is still polled for.
 RECEIPT_WINDOW = 2 * 24 * 3600
 # An SMS without a usable time (none given, or none readable) that comes again
@@ -68,117 +72,6 @@ def inbound_signal(entry_id: str, bus_event: str) -> str:
     return f"{DOMAIN}_inbound_{entry_id}_{bus_event}"
 
 
-class BoundedLog:
-    """Keys with the time they were added, oldest first, bounded in count and age.
-
-    A plain dict: it takes a bulk send's thousands of keys three times as
-    fast as an `OrderedDict`. Dropping its oldest leaves holes at its start
-    that every later look at the oldest walks past, so once an eighth of its
-    size was dropped, it is made anew without them.
-    """
-
-    def __init__(
-        self,
-        max_items: int,
-        max_age: float,
-        valid: Callable[[Any], bool] = lambda _: True,
-    ) -> None:
-        """Start empty; `valid` tells a readable value when loading."""
-        self.items: dict[str, Any] = {}
-        self._max_items = max_items
-        self._max_age = max_age
-        self._valid = valid
-        self._dropped = 0  # since the dict was last made anew
-
-    def load(self, items: Any) -> str | None:
-        """Take `items` as saved, within the bounds; what could not be read.
-
-        Whatever shape was saved: entries that are not readable are left out,
-        and the rest is put back in the order they were added.
-        """
-        if not isinstance(items, Mapping):
-            self.items = {}
-            return f"{type(items).__name__}, not a mapping"
-        readable = [
-            (key, value)
-            for key, value in items.items()
-            if isinstance(key, str) and self._valid(value)
-        ]
-        readable.sort(key=lambda item: _added(item[1]))
-        self.items = dict(readable)
-        self._dropped = 0
-        self.prune()
-        if unreadable := len(items) - len(readable):
-            return f"{unreadable} of {len(items)} entries"
-        return None
-
-    def add(self, key: str, value: Any) -> None:
-        """Add or replace `key`, as the newest; drop what is too old or too many."""
-        items = self.items
-        items.pop(key, None)  # replaced: it moves to the end
-        items[key] = value
-        self.prune()
-
-    def add_all(self, added: dict[str, Any]) -> None:
-        """Add or replace each key, as the newest; then drop what is beyond the bounds.
-
-        Set operations and `update`, not a loop: a bulk send adds thousands.
-        """
-        items = self.items
-        for key in added.keys() & items.keys():
-            del items[key]  # replaced: it moves to the end
-        items.update(added)
-        self.prune()
-
-    def prune(self, now: float | None = None) -> None:
-        """Drop the oldest items beyond the bounds."""
-        items = self.items
-        if (dropped := max(0, len(items) - self._max_items)) > 0:
-            for key in list(islice(items, dropped)):
-                del items[key]
-        cutoff = (now or time.time()) - self._max_age
-        while items and _added(next(iter(items.values()))) < cutoff:
-            del items[next(iter(items))]
-            dropped += 1
-        self._dropped += dropped
-        if dropped and self._dropped >= len(items) // 8:
-            self.items = dict(items)
-            self._dropped = 0
-
-
-def _added(value: Any) -> float:
-    return float(value["at"] if isinstance(value, dict) else value)
-
-
-def _is_time(value: Any) -> bool:
-    """A time as saved: seconds since the epoch."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_record(value: Any) -> bool:
-    """A sent message's record as saved: an object with its time."""
-    return isinstance(value, dict) and _is_time(value.get("at"))
-
-
-def _is_reference(value: Any) -> bool:
-    """A vendor reference's record: its time and the message id it stands for."""
-    return _is_record(value) and isinstance(value.get("id"), str)
-
-
-class _Store(Store[Any]):
-    """The entry's store, read whatever version of the integration wrote it."""
-
-    newer: int | None = None  # the major version, when a newer one wrote it
-
-    async def _async_migrate_func(
-        self, old_major_version: int, old_minor_version: int, old_data: Any
-    ) -> Any:
-        """Nothing to migrate from: a later version's data is read as far as can be."""
-        if old_major_version > STORAGE_VERSION:
-            self.newer = old_major_version
-        return old_data
-
-
 class Inbound:
     """Dedupe, correlate and fire incoming SMS and delivery reports."""
 
@@ -189,10 +82,10 @@ class Inbound:
         self.vendor = vendor
         # The gateway's device, known once the entry has set it up.
         self.device_id: str | None = None
-        self.seen = BoundedLog(MAX_SEEN, MAX_AGE, _is_time)
-        self.sent = BoundedLog(MAX_SENT, MAX_AGE, _is_record)
+        self.seen = BoundedLog(MAX_SEEN, MAX_AGE, is_time)
+        self.sent = BoundedLog(MAX_SENT, MAX_AGE, is_record)
         # vendor reference -> message_id, learned from reports carrying both
-        self.references = BoundedLog(MAX_SENT, MAX_AGE, _is_reference)
+        self.references = BoundedLog(MAX_SENT, MAX_AGE, is_reference)
         # where the last inbox poll stopped (the vendor's id of the newest SMS)
         self.inbox_cursor: str | None = None
         # the gateway and its ports as last polled (`coordinator.layout_of`)
@@ -207,13 +100,7 @@ class Inbound:
         # called when a port or the gateway changed (the entities refresh)
         self.on_port_event: Callable[[], None] | None = None
         self._save_due = False
-        self._store = _Store(
-            hass,
-            STORAGE_VERSION,
-            f"{DOMAIN}.{entry_id}",
-            private=True,
-            **LATER_STORES_READABLE,
-        )
+        self._store = EntryStore(hass, entry_id)
 
     async def async_load(self) -> None:
         """Read what earlier runs saw and sent, whatever its shape.
@@ -383,7 +270,7 @@ class Inbound:
                 item = received
             key = _dedupe_key(item)
             if (first := self.seen.items.get(key)) is not None and (
-                not _untimed(item) or now - _added(first) < UNTIMED_WINDOW
+                not _untimed(item) or now - added_at(first) < UNTIMED_WINDOW
             ):
                 LOGGER.debug("Dropping a duplicate %s", type(item).__name__)
                 continue

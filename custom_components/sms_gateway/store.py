@@ -1,0 +1,142 @@
+"""The entry's durable store: bounded logs of what was seen and sent, read in any shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from itertools import islice
+import time
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+
+from .compat import LATER_STORES_READABLE
+from .const import DOMAIN
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 5
+MAX_SEEN = 10_000
+MAX_SENT = 10_000
+MAX_AGE = 7 * 24 * 3600
+
+
+class BoundedLog:
+    """Keys with the time they were added, oldest first, bounded in count and age.
+
+    A plain dict: it takes a bulk send's thousands of keys three times as
+    fast as an `OrderedDict`. Dropping its oldest leaves holes at its start
+    that every later look at the oldest walks past, so once an eighth of its
+    size was dropped, it is made anew without them.
+    """
+
+    def __init__(
+        self,
+        max_items: int,
+        max_age: float,
+        valid: Callable[[Any], bool] = lambda _: True,
+    ) -> None:
+        """Start empty; `valid` tells a readable value when loading."""
+        self.items: dict[str, Any] = {}
+        self._max_items = max_items
+        self._max_age = max_age
+        self._valid = valid
+        self._dropped = 0  # since the dict was last made anew
+
+    def load(self, items: Any) -> str | None:
+        """Take `items` as saved, within the bounds; what could not be read.
+
+        Whatever shape was saved: entries that are not readable are left out,
+        and the rest is put back in the order they were added.
+        """
+        if not isinstance(items, Mapping):
+            self.items = {}
+            return f"{type(items).__name__}, not a mapping"
+        readable = [
+            (key, value)
+            for key, value in items.items()
+            if isinstance(key, str) and self._valid(value)
+        ]
+        readable.sort(key=lambda item: added_at(item[1]))
+        self.items = dict(readable)
+        self._dropped = 0
+        self.prune()
+        if unreadable := len(items) - len(readable):
+            return f"{unreadable} of {len(items)} entries"
+        return None
+
+    def add(self, key: str, value: Any) -> None:
+        """Add or replace `key`, as the newest; drop what is too old or too many."""
+        items = self.items
+        items.pop(key, None)  # replaced: it moves to the end
+        items[key] = value
+        self.prune()
+
+    def add_all(self, added: dict[str, Any]) -> None:
+        """Add or replace each key, as the newest; then drop what is beyond the bounds.
+
+        Set operations and `update`, not a loop: a bulk send adds thousands.
+        """
+        items = self.items
+        for key in added.keys() & items.keys():
+            del items[key]  # replaced: it moves to the end
+        items.update(added)
+        self.prune()
+
+    def prune(self, now: float | None = None) -> None:
+        """Drop the oldest items beyond the bounds."""
+        items = self.items
+        if (dropped := max(0, len(items) - self._max_items)) > 0:
+            for key in list(islice(items, dropped)):
+                del items[key]
+        cutoff = (now or time.time()) - self._max_age
+        while items and added_at(next(iter(items.values()))) < cutoff:
+            del items[next(iter(items))]
+            dropped += 1
+        self._dropped += dropped
+        if dropped and self._dropped >= len(items) // 8:
+            self.items = dict(items)
+            self._dropped = 0
+
+
+def added_at(value: Any) -> float:
+    """When an entry was added: its time, or its record's."""
+    return float(value["at"] if isinstance(value, dict) else value)
+
+
+def is_time(value: Any) -> bool:
+    """A time as saved: seconds since the epoch."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_record(value: Any) -> bool:
+    """A sent message's record as saved: an object with its time."""
+    return isinstance(value, dict) and is_time(value.get("at"))
+
+
+def is_reference(value: Any) -> bool:
+    """A vendor reference's record: its time and the message id it stands for."""
+    return is_record(value) and isinstance(value.get("id"), str)
+
+
+class EntryStore(Store[Any]):
+    """The entry's store, read whatever version of the integration wrote it."""
+
+    newer: int | None = None  # the major version, when a newer one wrote it
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """The store of one config entry, kept from other users of the system."""
+        super().__init__(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            private=True,
+            **LATER_STORES_READABLE,
+        )
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: Any
+    ) -> Any:
+        """Nothing to migrate from: a later version's data is read as far as can be."""
+        if old_major_version > STORAGE_VERSION:
+            self.newer = old_major_version
+        return old_data
