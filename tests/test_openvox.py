@@ -274,7 +274,7 @@ async def test_send_ussd_waits_for_the_reply_with_its_id(
             return_response=True,
         )
     )
-    await until(lambda: "1" in entry.runtime_data.inbound.ussd_open)
+    await until(lambda: "1" in entry.runtime_data.inbound.ussd.open)
     [(port, code, session_id)] = openvox_sim.ussd_pending
     # A reply to another session (an older id) does not end this one.
     openvox_sim.ussd_pending[0] = (port, code, "not-this-one")

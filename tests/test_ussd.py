@@ -79,7 +79,7 @@ async def test_reply_polled_when_not_pushed(
 ) -> None:
     events = async_capture_events(hass, EVENT_USSD_REPLY)
     call = asyncio.ensure_future(ussd(hass, port="2", code="*100#"))
-    await until(lambda: "2" in dinstar.runtime_data.inbound.ussd_open)
+    await until(lambda: "2" in dinstar.runtime_data.inbound.ussd.open)
     await dinstar_sim.advance()
     later(hass, 6)  # the first poll of the wait is due after 5 s
     assert await call == {"port": "2", "reply": "Your balance is 12.50 CNY. (*100#)"}
@@ -135,14 +135,14 @@ async def test_no_reply_in_time(
     hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
 ) -> None:
     call = asyncio.ensure_future(ussd(hass, port="1", code="*125#", timeout=8))
-    await until(lambda: "1" in dinstar.runtime_data.inbound.ussd_open)
+    await until(lambda: "1" in dinstar.runtime_data.inbound.ussd.open)
     later(hass, 6)
     await until(lambda: dinstar_sim.requests.count("/api/query_ussd_reply") >= 1)
     later(hass, 9)
     with pytest.raises(HomeAssistantError) as err:
         await call
     assert err.value.translation_key == "ussd_no_reply"
-    assert not dinstar.runtime_data.inbound.ussd_waiting("1")
+    assert not dinstar.runtime_data.inbound.ussd.waiting("1")
 
 
 @pytest.mark.parametrize(

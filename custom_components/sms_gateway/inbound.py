@@ -8,7 +8,6 @@ nothing.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -49,6 +48,7 @@ from .store import (
     is_reference,
     is_time,
 )
+from .ussd_sessions import UssdSessions
 
 # How long after "sent" a delivery outcome is still polled for.
 RECEIPT_WINDOW = 2 * 24 * 3600
@@ -90,13 +90,7 @@ class Inbound:
         self.inbox_cursor: str | None = None
         # the gateway and its ports as last polled (`coordinator.layout_of`)
         self.layout: dict[str, Any] | None = None
-        # USSD: the session number of each port, and who waits for its reply
-        self._ussd_sessions: dict[str | None, int] = {}
-        self._ussd_seen: set[tuple[str | None, int, str | None, str]] = set()
-        self._ussd_waiters: dict[str, asyncio.Future[UssdReply | None]] = {}
-        self._ussd_session_ids: dict[str, str] = {}
-        # ports whose code the gateway accepted, with their reply still due
-        self.ussd_open: set[str] = set()
+        self.ussd = UssdSessions(hass.loop)
         # called when a port or the gateway changed (the entities refresh)
         self.on_port_event: Callable[[], None] | None = None
         self._save_due = False
@@ -286,47 +280,10 @@ class Inbound:
             self._schedule_save()
         return fired
 
-    def ussd_waiting(self, port: str) -> bool:
-        """Whether a USSD session of `port` waits for its reply."""
-        return port in self._ussd_waiters
-
-    def expect_ussd(self, port: str) -> asyncio.Future[UssdReply | None]:
-        """Open a USSD session on `port`; the future gets its reply (None: cancelled)."""
-        self._ussd_sessions[port] = self._ussd_sessions.get(port, 0) + 1
-        self._ussd_seen = {key for key in self._ussd_seen if key[0] != port}
-        future: asyncio.Future[UssdReply | None] = self.hass.loop.create_future()
-        self._ussd_waiters[port] = future
-        return future
-
-    def ussd_sent(self, port: str, session_id: str | None) -> None:
-        """The gateway took the code; its reply may name the session."""
-        self.ussd_open.add(port)
-        if session_id is not None:
-            self._ussd_session_ids[port] = session_id
-
-    def end_ussd(self, port: str) -> None:
-        """Close the session of `port`; a waiter still waiting gets None."""
-        self.ussd_open.discard(port)
-        self._ussd_session_ids.pop(port, None)
-        if (future := self._ussd_waiters.pop(port, None)) and not future.done():
-            future.set_result(None)
-
     def _ussd_reply(self, reply: UssdReply) -> int:
         """Fire a reply once per session (push and poll may both bring it)."""
-        key = (
-            reply.port,
-            self._ussd_sessions.get(reply.port, 0),
-            reply.session_id,
-            reply.text,
-        )
-        if key in self._ussd_seen:
+        if not self.ussd.take(reply):
             return 0
-        self._ussd_seen.add(key)
-        port = reply.port or ""
-        expected = self._ussd_session_ids.get(port)
-        matches = reply.session_id is None or expected in (None, reply.session_id)
-        if matches and (future := self._ussd_waiters.get(port)) and not future.done():
-            future.set_result(reply)
         self._fire(
             EVENT_USSD_REPLY,
             "received",

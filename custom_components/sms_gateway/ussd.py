@@ -33,16 +33,16 @@ async def async_send_ussd(
 ) -> UssdReply:
     """Send `code` on `port`; the reply, or an error after `wait` seconds."""
     gateway, inbound = entry.runtime_data.gateway, entry.runtime_data.inbound
-    if inbound.ussd_waiting(port):
+    if inbound.ussd.waiting(port):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="ussd_busy",
             translation_placeholders={"port": port},
         )
-    future = inbound.expect_ussd(port)
+    future = inbound.ussd.expect(port)
     try:
         with translate_errors(HomeAssistantError, reauth=(hass, entry)):
-            inbound.ussd_sent(port, await gateway.async_send_ussd(port, code))
+            inbound.ussd.sent(port, await gateway.async_send_ussd(port, code))
             async with asyncio.timeout(wait):
                 while not future.done():
                     await asyncio.wait([future], timeout=USSD_POLL_EVERY)
@@ -53,7 +53,7 @@ async def async_send_ussd(
     except TimeoutError:
         raise _error("ussd_no_reply", port) from None
     finally:
-        inbound.end_ussd(port)
+        inbound.ussd.end(port)
     if (reply := future.result()) is None:
         raise _error("ussd_cancelled", port)
     return reply
@@ -65,4 +65,4 @@ async def async_cancel_ussd(
     """End the session of `port` on the gateway and for whoever waits."""
     with translate_errors(HomeAssistantError, reauth=(hass, entry)):
         await entry.runtime_data.gateway.async_cancel_ussd(port)
-    entry.runtime_data.inbound.end_ussd(port)
+    entry.runtime_data.inbound.ussd.end(port)
