@@ -251,6 +251,8 @@ async def run(ha: str, dinstar: str, out: Path) -> None:
         await page.go(f"{ha}/developer-tools/event")
         await page.wait_for("Listen to events")
         await page.fill("subscribe", "sms_gateway_sms_received")
+        # Only this SMS: the simulators' own SMS may come in the same second.
+        await page.fill("Filter events", SMS_TEXT)
         await page.click("Start listening", "mwc-button, ha-button, button")
         await page.wait_for("Stop listening")
         async with session.post(
