@@ -161,7 +161,8 @@ async def chromium(session: aiohttp.ClientSession) -> AsyncIterator[Page]:
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary is None:
         raise SystemExit("chromium is not installed (Debian: apt-get install chromium)")
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write to the profile as it ends.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = await asyncio.create_subprocess_exec(
             binary,
             "--headless=new",
