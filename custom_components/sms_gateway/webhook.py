@@ -7,7 +7,6 @@ from ipaddress import ip_address
 import socket
 from urllib.parse import parse_qsl
 
-from aiohttp.hdrs import CONTENT_ENCODING
 from aiohttp.web import Request, Response
 from homeassistant.components import webhook
 from homeassistant.const import CONF_HOST, CONF_WEBHOOK_ID
@@ -16,6 +15,7 @@ from homeassistant.core import HomeAssistant, callback
 from .const import CONF_LOCAL_ONLY, CONF_PIN_SOURCE, DOMAIN, LOGGER, MAX_PUSH_BYTES
 from .coordinator import SmsGatewayConfigEntry
 from .gateways.errors import GatewayPayloadError
+from .gateways.parse import content_encoding
 
 
 @callback
@@ -89,10 +89,7 @@ async def _async_handle_push(
     webhook_id: str,
     request: Request,
 ) -> Response:
-    if request.headers.get(CONTENT_ENCODING, "identity").strip().lower() not in (
-        "",
-        "identity",
-    ):
+    if content_encoding(request.headers):
         # No vendor compresses its pushes; a compressed body is refused before
         # anything of it is read by us.
         LOGGER.debug("Refusing a compressed push")

@@ -42,6 +42,7 @@ from .models import (
     StkView,
 )
 from .numbers import all_as_is, normalize_number
+from .parse import content_encoding
 
 SEND_CONCURRENCY = 4
 
@@ -440,8 +441,8 @@ async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     `GatewayPayloadError` names it. Inflation is bounded too: never more than
     `limit` bytes come out, whatever a small compressed body would become.
     """
-    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding in ("", "identity"):
+    encoding = content_encoding(response.headers)
+    if not encoding:
         inflater = None
         if (response.content_length or 0) > limit:
             raise _too_large(limit)

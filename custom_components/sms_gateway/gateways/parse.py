@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 import json
 import re
@@ -99,3 +100,9 @@ def as_int(value: Any) -> int | None:
         return int(float(text))
     except (ValueError, OverflowError):  # "abc", "1e999"
         return None
+
+
+def content_encoding(headers: Mapping[str, str]) -> str:
+    """A body's `Content-Encoding` in lower case; "" where it is identity."""
+    encoding = headers.get("Content-Encoding", "").strip().lower()
+    return "" if encoding == "identity" else encoding
