@@ -312,9 +312,14 @@ class Simulator(ABC):
         return json_response(self.state())
 
 
+def now_text(form: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """The current time as gateways write it (in `form`)."""
+    return datetime.now().strftime(form)
+
+
 def gateway_time(when: str | None, form: str = "%Y-%m-%d %H:%M:%S") -> str | None:
     """The time an SMS is given: NOW in the vendor's `form`, else `when` as is."""
-    return datetime.now().strftime(form) if when == NOW else when
+    return now_text(form) if when == NOW else when
 
 
 def json_response(value: Any, status: int = 200) -> web.Response:

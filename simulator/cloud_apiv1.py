@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 import hashlib
 from typing import Any
 
 from aiohttp import web
 
-from .base import NOW, Simulator, gateway_time, json_response
+from .base import NOW, Simulator, gateway_time, json_response, now_text
 
 PRICE = 0.05
-
-
-def _now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _mask(number: str) -> str:
@@ -98,7 +93,7 @@ class CloudApiV1Simulator(Simulator):
                 {
                     "sendId": task_id,
                     "status": "DELIVER" if status == "DELIVRD" else status,
-                    "times": _now(),
+                    "times": now_text(),
                     "mobile": shown,
                     "extNo": "",
                 }
@@ -106,7 +101,7 @@ class CloudApiV1Simulator(Simulator):
             callback = {
                 "sendId": task_id,
                 "mobile": shown,
-                "times": _now(),
+                "times": now_text(),
                 "status": status,
             }
             pushes += await self._callback(self.report_url, callback)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 import itertools
 import json
 import random
@@ -12,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .base import NOW, Simulator, gateway_time, json_response
+from .base import NOW, Simulator, gateway_time, json_response, now_text
 from .digest import DigestServer
 
 SN = "DA00-0030-1901-2817"
@@ -68,10 +67,6 @@ STK_MENU: dict[str, Any] = {
 }
 
 
-def _now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-
-
 @dataclass
 class Port:
     """One GSM module with its SIM."""
@@ -117,7 +112,7 @@ class Outgoing:
     state: str = "QUEUED"  # QUEUED, SENDING, SENT_OK, FAILED, DELIVERED
     port: int | None = None
     ref_id: int | None = None
-    time: str = field(default_factory=_now)
+    time: str = field(default_factory=now_text)
     imsi: str = ""
 
     def result(self) -> dict[str, Any]:
@@ -292,8 +287,8 @@ class DinstarSimulator(Simulator):
         """A connected call on a port ended: recorded, and pushed."""
         record = {
             "port": index,
-            "start_date": _now(),
-            "answer_date": _now(),
+            "start_date": now_text(),
+            "answer_date": now_text(),
             "duration": duration,
             "source_number": source,
             "destination_number": destination,
@@ -358,7 +353,7 @@ class DinstarSimulator(Simulator):
                 report = {
                     "port": sms.port,
                     "number": sms.number,
-                    "time": _now(),
+                    "time": now_text(),
                     "ref_id": sms.ref_id,
                     "status_code": code,
                     "imsi": sms.imsi,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
 import hashlib
 import itertools
 import random
@@ -15,14 +14,10 @@ import uuid
 
 from aiohttp import web
 
-from .base import NOW, Simulator, gateway_time, json_response
+from .base import NOW, Simulator, gateway_time, json_response, now_text
 
 TOKEN_IDLE = 600  # seconds a token lives past its last use
 PUBLIC = ("/auth/login",)
-
-
-def _now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass
@@ -228,7 +223,7 @@ class OpenvoxSimulator(Simulator):
         query = {
             "port": str(port),
             "message": self.ussd_replies.get(code, f"Balance 12.50 ({code})"),
-            "time": _now(),
+            "time": now_text(),
             "status": "0",
             "code": "0",
             "id": session_id,
@@ -330,7 +325,7 @@ class OpenvoxSimulator(Simulator):
         if not usable:
             return self._answer("sms/send", {"send_list": "", "reject_list": number})
         span = random.choice(usable)
-        sms = OutboxSms(str(uuid.uuid4()), span.port_name, number, text, _now())
+        sms = OutboxSms(str(uuid.uuid4()), span.port_name, number, text, now_text())
         self.outbox.append(sms)
         send_list = {
             "type": "asyncsms",
@@ -362,7 +357,7 @@ class OpenvoxSimulator(Simulator):
                 self.ussd_pending.append((port, code, session_id))
             report[str(port)] = {
                 "port": str(port),
-                "time": _now(),
+                "time": now_text(),
                 "id": session_id,
                 "result": result,
             }
