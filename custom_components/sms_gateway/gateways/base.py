@@ -306,13 +306,18 @@ class Gateway(ABC):
         """Release what the client holds on the gateway (sessions, tokens)."""
 
     async def _request(
-        self, method: str, url: str | URL, *, limit: int | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str | URL,
+        *,
+        limit: int = STATUS_ANSWER_BYTES,
+        **kwargs: Any,
     ) -> HttpResponse:
         """Make one HTTP request; map transport failures to `GatewayConnectionError`.
 
         No redirect is followed: credentials go to the host the user entered
-        only. The answer is read up to `limit` bytes (`STATUS_ANSWER_BYTES` by
-        default), counted after inflation where it came compressed.
+        only. The answer is read up to `limit` bytes, counted after inflation
+        where it came compressed.
         """
         headers = {"Accept-Encoding": "gzip, deflate", **kwargs.pop("headers", {})}
         try:
@@ -332,7 +337,7 @@ class Gateway(ABC):
                         f"the gateway answered HTTP {response.status}, a redirect to"
                         f" {redirect_target(response)}, which is not followed"
                     )
-                body = await read_bounded(response, limit or STATUS_ANSWER_BYTES)
+                body = await read_bounded(response, limit)
                 return HttpResponse(response.status, body, response.headers)
         except TimeoutError as err:
             raise GatewayConnectionError(f"timed out after {self._timeout}s") from err
