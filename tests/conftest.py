@@ -174,6 +174,12 @@ def device_of(
 
 
 @pytest.fixture(autouse=True)
+def config_dir_of_its_own(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Each test's databases in a folder of its own (not the plugin's)."""
+    hass.config.config_dir = str(tmp_path)
+
+
+@pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration under test."""
 

@@ -32,6 +32,7 @@ from custom_components.sms_gateway.const import (
 from simulator.dinstar import SN, DinstarSimulator
 
 from .conftest import PASSWORD, WEBHOOK_ID, next_poll, snapshot_entities
+from .stored import on_disk
 from .test_dinstar_client import refused_handshakes
 
 
@@ -306,7 +307,6 @@ async def test_incoming_sms_are_polled_when_asked(
     dinstar_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     hass_client_no_auth: ClientSessionGenerator,
-    hass_storage: dict[str, Any],
     mode: str,
     webhook: bool,
 ) -> None:
@@ -333,10 +333,7 @@ async def test_incoming_sms_are_polled_when_asked(
     # The webhook is there unless polling replaces it.
     assert (WEBHOOK_ID in hass.data["webhook"]) is webhook
     await hass.config_entries.async_unload(dinstar_entry.entry_id)
-    assert (
-        hass_storage[f"{DOMAIN}.{dinstar_entry.entry_id}"]["data"]["inbox_cursor"]
-        == "3"
-    )
+    assert on_disk(hass, dinstar_entry.entry_id)["inbox_cursor"] == "3"
 
 
 async def test_a_failing_inbox_poll_keeps_the_entities(

@@ -6,13 +6,10 @@ from datetime import datetime
 import time
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.sms_gateway import inbound as inbound_module
@@ -21,6 +18,7 @@ from custom_components.sms_gateway.const import (
     EVENT_DELIVERY_REPORT,
     EVENT_SMS_RECEIVED,
 )
+from custom_components.sms_gateway.database import databases
 from custom_components.sms_gateway.gateways.models import (
     DeliveryReport,
     DeliveryStatus,
@@ -29,7 +27,9 @@ from custom_components.sms_gateway.gateways.models import (
     SendResult,
 )
 from custom_components.sms_gateway.inbound import Inbound
-from custom_components.sms_gateway.store import MAX_AGE, SAVE_DELAY, BoundedLog
+from custom_components.sms_gateway.store import MAX_AGE, BoundedLog
+
+from .stored import on_disk
 
 
 def test_bounded_log_drops_the_oldest_beyond_its_size() -> None:
@@ -70,10 +70,10 @@ async def test_stores_are_bounded_and_survive_a_restart(
         port=None,
     )
     assert (len(first.seen.items), len(first.sent.items)) == (50, 20)
-    await first.async_save()
-    stored = hass_storage[f"{DOMAIN}.entry"]["data"]
+    stored = on_disk(hass, "entry")
     assert (len(stored["seen"]), len(stored["sent"])) == (50, 20)
 
+    await databases(hass).async_close_all()  # as a stop does
     second = Inbound(hass, "entry", "goip")
     await second.async_load()
     # The newest 50 are still known; the oldest fell out of the bound.
@@ -187,40 +187,20 @@ async def test_sent_messages_are_polled_for_delivery_for_a_while(
     assert inbound.pending_message_ids(until_delivered=True) == []
 
 
-async def test_a_stopping_home_assistant_writes_what_was_seen(
+async def test_what_was_seen_is_on_disk_before_anything_else_runs(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
-    """At a stop entries are not unloaded: the batched write is flushed then."""
+    """No batching: a crash right after `process` returns (a push answered 200)
+    finds the key on disk; so does one right after `track_sent` (the send's
+    ids). The JSON store of earlier versions is not written at all."""
     inbound = Inbound(hass, "entry", "goip")
     await inbound.async_load()
-    assert inbound.process([IncomingSms(sender="1", text="before the stop")]) == 1
-    assert f"{DOMAIN}.entry" not in hass_storage  # batched, not yet written
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
-    await hass.async_block_till_done()
-    assert len(hass_storage[f"{DOMAIN}.entry"]["data"]["seen"]) == 1
-
-    after = Inbound(hass, "entry", "goip")
-    await after.async_load()
-    assert after.process([IncomingSms(sender="1", text="before the stop")]) == 0
-
-
-async def test_a_steady_stream_of_pushes_is_written_every_few_seconds(
-    hass: HomeAssistant, hass_storage: dict[str, Any], freezer: FrozenDateTimeFactory
-) -> None:
-    """One SMS a second without end: what was seen is on disk within the save
-    delay of the first, not only when the stream pauses or Home Assistant
-    stops (a power cut would lose it all)."""
-    inbound = Inbound(hass, "entry", "goip")
-    await inbound.async_load()
-    written: list[int] = []
-    for second in range(3 * SAVE_DELAY):
-        inbound.process([IncomingSms(sender="1", text=f"second {second}")])
-        freezer.tick(1)
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-        if f"{DOMAIN}.entry" in hass_storage:
-            written.append(len(hass_storage[f"{DOMAIN}.entry"]["data"]["seen"]))
-            hass_storage.clear()
-    # a write SAVE_DELAY after the first push, and one more for each delay on
-    assert written[:2] == [SAVE_DELAY, 2 * SAVE_DELAY]
-    assert len(written) == 3
+    assert inbound.process([IncomingSms(sender="1", text="just now")]) == 1
+    assert len(on_disk(hass, "entry")["seen"]) == 1
+    inbound.track_sent(
+        SendResult((RecipientResult("13600000000", "7.1", accepted=True),)), port=None
+    )
+    assert on_disk(hass, "entry")["sent"]["7.1"]["recipient"] == "13600000000"
+    inbound.process([DeliveryReport("7.1", DeliveryStatus.DELIVERED)])
+    assert on_disk(hass, "entry")["sent"]["7.1"]["status"] == "delivered"
+    assert f"{DOMAIN}.entry" not in hass_storage

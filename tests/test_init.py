@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.sms_gateway.const import DOMAIN
 from custom_components.sms_gateway.coordinator import PORT_GONE_POLLS
+from custom_components.sms_gateway.database import database_path
 from simulator.goip import GoipSimulator
 
 from .conftest import device_of, next_poll, send_sms, until
@@ -251,9 +252,15 @@ async def test_removing_the_entry_deletes_its_store(
     init_integration: MockConfigEntry,
     hass_storage: dict[str, object],
 ) -> None:
+    """The database goes with the entry, and so does a JSON store left by an
+    earlier version."""
     key = f"{DOMAIN}.{init_integration.entry_id}"
+    hass_storage[key] = {"version": 1, "data": {}}
     await hass.config_entries.async_unload(init_integration.entry_id)
-    assert key in hass_storage
+    path = database_path(hass, init_integration.entry_id)
+    assert path.exists()
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+    assert not path.exists()
+    assert not path.with_name(f"{path.name}-wal").exists()

@@ -28,6 +28,7 @@ from simulator.digest import DigestServer
 from simulator.goip import GoipSimulator
 
 from .conftest import device_of, next_poll, until
+from .stored import on_disk, put_meta
 
 ONLINE = "binary_sensor.goip_sms_server_g101_online"
 
@@ -73,14 +74,10 @@ async def test_start_up_does_not_wait_for_a_slow_gateway(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
-    stored = hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"]["data"]
-    assert [port[0] for port in stored["layout"]["ports"]] == [
-        "G101",
-        "G102",
-        "G103",
-        "G104",
-    ]
-    stored["layout"]["info"]["model"] = "an older model"
+    layout = on_disk(hass, mock_config_entry.entry_id)["layout"]
+    assert [port[0] for port in layout["ports"]] == ["G101", "G102", "G103", "G104"]
+    layout["info"]["model"] = "an older model"
+    put_meta(hass, mock_config_entry.entry_id, "layout", layout)
 
     hass.set_state(CoreState.not_running)
     goip_sim.fault = "timeout"  # the gateway does not answer

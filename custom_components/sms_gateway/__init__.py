@@ -121,7 +121,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
         return False
     if data.notify_service is not None:
         await data.notify_service.async_unregister_services()
-    await data.inbound.async_save()
     await data.gateway.async_close()
     return True
 

@@ -27,6 +27,7 @@ from .const import (
     EVENT_USSD_REPLY,
     LOGGER,
 )
+from .database import EntryDatabase, databases
 from .gateways.models import (
     DeliveryReport,
     DeliveryStatus,
@@ -40,7 +41,6 @@ from .store import (
     MAX_AGE,
     MAX_SEEN,
     MAX_SENT,
-    SAVE_DELAY,
     BoundedLog,
     EntryStore,
     added_at,
@@ -93,19 +93,43 @@ class Inbound:
         self.ussd = UssdSessions(hass.loop)
         # called when a port or the gateway changed (the entities refresh)
         self.on_port_event: Callable[[], None] | None = None
-        self._save_due = False
-        self._store = EntryStore(hass, entry_id)
+        self._db: EntryDatabase | None = None
 
     async def async_load(self) -> None:
-        """Read what earlier runs saw and sent, whatever its shape.
+        """Open the entry's database and read what earlier runs saw and sent.
 
         What cannot be read is left out, with one warning that says what (never
-        a number or a text): the entry loads all the same.
+        a number or a text): the entry loads all the same. The JSON store of
+        earlier versions is read once, written to the database and deleted.
         """
-        stored = await self._store.async_load()
+        self._db = await databases(self.hass).async_get(self.entry_id)
+        stored = await self._db.async_read()
+        problems = [f"{name} (not readable)" for name in stored.problems]
+        if stored.newer is not None:
+            problems.append(f"written by a newer version ({stored.newer})")
+        legacy = EntryStore(self.hass, self.entry_id)
+        if (old := await legacy.async_load()) is not None:
+            problems.extend(self._load(old, legacy.newer))
+            for log in self._logs().values():
+                log.changed = dict(log.items)
+            self._commit(all_meta=True)
+            await legacy.async_remove()
+        else:
+            problems.extend(self._load(stored.logs | stored.meta, None))
+            self._commit()  # what was dropped on the way
+        if problems:
+            LOGGER.warning(
+                "Kept what could be read of the stored messages of entry %s;"
+                " left out: %s",
+                self.entry_id,
+                "; ".join(problems),
+            )
+
+    def _load(self, stored: Any, newer: int | None) -> list[str]:
+        """Take what `stored` holds; what could not be read."""
         problems: list[str] = []
-        if self._store.newer is not None:
-            problems.append(f"written by a newer version ({self._store.newer})")
+        if newer is not None:
+            problems.append(f"written by a newer version ({newer})")
         if stored is not None and not isinstance(stored, dict):
             problems.append(f"{type(stored).__name__}, not an object")
             stored = None
@@ -119,52 +143,44 @@ class Inbound:
         elif cursor is not None:
             problems.append("inbox_cursor")
         self.layout = stored.get("layout")  # `coordinator.from_layout` checks it
-        if problems:
-            LOGGER.warning(
-                "Kept what could be read of the stored messages of entry %s;"
-                " left out: %s",
-                self.entry_id,
-                "; ".join(problems),
-            )
-
-    async def async_save(self) -> None:
-        """Write now (on unload); otherwise writes are batched."""
-        await self._store.async_save(self._data())
+        return problems
 
     async def async_remove(self) -> None:
         """Forget everything (the entry was deleted)."""
-        await self._store.async_remove()
+        await databases(self.hass).async_remove(self.entry_id)
+        await EntryStore(self.hass, self.entry_id).async_remove()
+
+    @property
+    def database(self) -> EntryDatabase:
+        """The entry's database (open once `async_load` returned)."""
+        if self._db is None:
+            raise RuntimeError("async_load first")
+        return self._db
 
     @callback
-    def _schedule_save(self) -> None:
-        """Write within `SAVE_DELAY` of the first change since the last write.
-
-        The store's own delay starts again at every call, so under a steady
-        stream of pushes it would not write until Home Assistant stops.
-        """
-        if not self._save_due:
-            self._save_due = True
-            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
-
-    def _data_to_save(self) -> dict[str, Any]:
-        self._save_due = False
-        return self._data()
+    def _commit(
+        self,
+        meta: Iterable[str] = (),
+        all_meta: bool = False,
+        held_done: Iterable[int] = (),
+    ) -> None:
+        """Write what changed, in one transaction, before anything can run."""
+        names = ("inbox_cursor", "layout") if all_meta else meta
+        self.database.write(
+            {name: log.take_changes() for name, log in self._logs().items()},
+            {name: getattr(self, name) for name in names},
+            held_done,
+        )
 
     def _logs(self) -> dict[str, BoundedLog]:
         return {"seen": self.seen, "sent": self.sent, "references": self.references}
-
-    def _data(self) -> dict[str, Any]:
-        return {name: log.items for name, log in self._logs().items()} | {
-            "inbox_cursor": self.inbox_cursor,
-            "layout": self.layout,
-        }
 
     @callback
     def remember_layout(self, layout: dict[str, Any]) -> None:
         """Keep the gateway's layout, written when it changed."""
         if layout != self.layout:
             self.layout = layout
-            self._schedule_save()
+            self._commit(meta=("layout",))
 
     @callback
     def process_inbox(
@@ -178,8 +194,9 @@ class Inbound:
         baseline = self.inbox_cursor is None and not queue
         # An empty inbox is a baseline too: everything after it is new.
         self.inbox_cursor = cursor if cursor is not None else "0"
-        self._schedule_save()
-        return 0 if baseline else self.process(items)
+        fired = 0 if baseline else self.process(items, commit=False)
+        self._commit(meta=("inbox_cursor",))
+        return fired
 
     def already_sent(self, recipients: Iterable[str], text: str) -> list[str]:
         """Those of `recipients` that were sent `text` before (and kept)."""
@@ -216,7 +233,7 @@ class Inbound:
             if item.reference
         }:
             self.references.add_all(references)
-        self._schedule_save()
+        self._commit()
 
     def references_of(self, message_ids: list[str]) -> dict[str, str]:
         """The references sends returned for these messages, where there are some."""
@@ -245,8 +262,17 @@ class Inbound:
         ]
 
     @callback
-    def process(self, items: list[InboundItem]) -> int:
-        """Fire each new item once; return how many fired."""
+    def process(
+        self, items: list[InboundItem], commit: bool = True, held: Iterable[int] = ()
+    ) -> int:
+        """Fire each new item once; return how many fired.
+
+        Each event fires, then its key is written, with nothing in between that
+        could run (no await): after a crash, an item is either fired and known,
+        or neither (and the gateway's retry, or the held push, fires it).
+        `held`: the held pushes these items came from, dropped in the same
+        transaction.
+        """
         fired = 0
         now = time.time()
         for received in items:
@@ -276,8 +302,8 @@ class Inbound:
                     EVENT_DELIVERY_REPORT, item.status.value, self._report_data(item)
                 )
             fired += 1
-        if fired:
-            self._schedule_save()
+        if commit:
+            self._commit(held_done=held)
         return fired
 
     def _ussd_reply(self, reply: UssdReply) -> int:
@@ -347,6 +373,7 @@ class Inbound:
         sent = self.sent.items.get(report.message_id or "")
         if sent is not None and sent.get("status") in (None, DeliveryStatus.SENT):
             sent["status"] = report.status.value
+            self.sent.touch(report.message_id or "")
         return {
             **self._base(report.port or (sent or {}).get("port")),
             "recipient": report.recipient or (sent or {}).get("recipient"),

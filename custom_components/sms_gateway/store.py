@@ -1,4 +1,8 @@
-"""The entry's durable store: bounded logs of what was seen and sent, read in any shape."""
+"""Bounded logs of what was seen and sent, read in any shape.
+
+Also the JSON store that earlier versions kept them in (read once, into the
+database).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from .compat import LATER_STORES_READABLE
 from .const import DOMAIN
 
 STORAGE_VERSION = 1
-SAVE_DELAY = 5
 MAX_SEEN = 10_000
 MAX_SENT = 10_000
 MAX_AGE = 7 * 24 * 3600
@@ -27,6 +30,9 @@ class BoundedLog:
     fast as an `OrderedDict`. Dropping its oldest leaves holes at its start
     that every later look at the oldest walks past, so once an eighth of its
     size was dropped, it is made anew without them.
+
+    What changed since `take_changes` was last called (added or replaced,
+    dropped) is kept for the database.
     """
 
     def __init__(
@@ -41,6 +47,8 @@ class BoundedLog:
         self._max_age = max_age
         self._valid = valid
         self._dropped = 0  # since the dict was last made anew
+        self.changed: dict[str, Any] = {}
+        self.gone: set[str] = set()
 
     def load(self, items: Any) -> str | None:
         """Take `items` as saved, within the bounds; what could not be read.
@@ -58,6 +66,8 @@ class BoundedLog:
         ]
         readable.sort(key=lambda item: added_at(item[1]))
         self.items = dict(readable)
+        self.changed = {}
+        self.gone = {key for key in items if isinstance(key, str)} - self.items.keys()
         self._dropped = 0
         self.prune()
         if unreadable := len(items) - len(readable):
@@ -69,7 +79,13 @@ class BoundedLog:
         items = self.items
         items.pop(key, None)  # replaced: it moves to the end
         items[key] = value
+        self.changed[key] = value
         self.prune()
+
+    def touch(self, key: str) -> None:
+        """`key`'s value was changed in place: write it again."""
+        if (value := self.items.get(key)) is not None:
+            self.changed[key] = value
 
     def add_all(self, added: dict[str, Any]) -> None:
         """Add or replace each key, as the newest; then drop what is beyond the bounds.
@@ -80,6 +96,7 @@ class BoundedLog:
         for key in added.keys() & items.keys():
             del items[key]  # replaced: it moves to the end
         items.update(added)
+        self.changed.update(added)
         self.prune()
 
     def prune(self, now: float | None = None) -> None:
@@ -87,15 +104,26 @@ class BoundedLog:
         items = self.items
         if (dropped := max(0, len(items) - self._max_items)) > 0:
             for key in list(islice(items, dropped)):
-                del items[key]
+                self._drop(key)
         cutoff = (now or time.time()) - self._max_age
         while items and added_at(next(iter(items.values()))) < cutoff:
-            del items[next(iter(items))]
+            self._drop(next(iter(items)))
             dropped += 1
         self._dropped += dropped
         if dropped and self._dropped >= len(items) // 8:
             self.items = dict(items)
             self._dropped = 0
+
+    def _drop(self, key: str) -> None:
+        del self.items[key]
+        self.changed.pop(key, None)
+        self.gone.add(key)
+
+    def take_changes(self) -> tuple[dict[str, Any], set[str]]:
+        """What changed since the last call: (added or replaced, dropped)."""
+        changes = self.changed, self.gone
+        self.changed, self.gone = {}, set()
+        return changes
 
 
 def added_at(value: Any) -> float:
@@ -119,7 +147,7 @@ def is_reference(value: Any) -> bool:
 
 
 class EntryStore(Store[Any]):
-    """The entry's store, read whatever version of the integration wrote it."""
+    """The JSON store of versions before the database, read whatever wrote it."""
 
     newer: int | None = None  # the major version, when a newer one wrote it
 
