@@ -22,8 +22,10 @@ integration that fires the event and writes the entity would reach with a
 webhook handler as thin as Twilio's. Its ratio is the ceiling of ours as set
 up; ours against it is printed too.
 
-Each pass runs ROUNDS times, alternating Twilio and ours; the best round
-counts. Targets: events per second at least 0.9 of Twilio's, p99 under 5 ms.
+Each pass runs ROUNDS times, alternating Twilio and ours; the median round
+counts. Targets: events per second at least 0.9 of "twilio + entity write"
+(ours writes the same entity, and since each push's key is written to the
+database before its 200, a SQLite transaction too), p99 under 5 ms.
 The 467890 platform pushes delivery reports only, no incoming SMS.
 
     .venv/bin/python bench/push_ingest.py [--count 5000] [--vendor goip ...]
@@ -107,6 +109,11 @@ async def one_pass(
     if answer["statuses"] != [200]:
         raise SystemExit(f"answers {answer['statuses']}")
     return Pass(first, answer["started"], arrivals, cpu)
+
+
+def middle(passes: list[Pass], figure: Callable[[Pass], float]) -> Pass:
+    """The pass whose `figure` is the median of the rounds'."""
+    return sorted(passes, key=figure)[len(passes) // 2]
 
 
 def twilio_sender(gateways: Gateways, url: str) -> Callable[..., Any]:
@@ -219,7 +226,7 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
     hass.bus.async_listen("twilio_data_received", writer.record)
     failed = 0
     first = 0
-    print(f"{count:,} pushes per pass, best of {ROUNDS} rounds")
+    print(f"{count:,} pushes per pass, median of {ROUNDS} rounds")
     print(
         f"{'':22} {'events/s':>9} {'ratio':>6} {'CPU µs/push':>12}"
         f" {'p50 ms':>7} {'p99 ms':>7} {'events':>7}"
@@ -244,7 +251,9 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
                 await disable_event_entity(hass, entry)
             sender = push_sender(gateways, sim_id, webhook_url(http_port, entry))
             contenders.append((name, sender, ours))
-        best: dict[str, dict[str, Pass]] = {name: {} for name, _, _ in contenders}
+        rounds: dict[str, dict[str, list[Pass]]] = {
+            name: {"rate": [], "latency": []} for name, _, _ in contenders
+        }
         for _ in range(ROUNDS):
             for name, send, arrivals in contenders:
                 for mode, concurrency in (("rate", CONCURRENCY), ("latency", 1)):
@@ -253,37 +262,41 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
                             send, arrivals, first, count, concurrency
                         )
                     first += count
-                    kept = best[name].get(mode)
-                    if kept is None or (
-                        figures.rate > kept.rate
-                        if mode == "rate"
-                        else percentile(figures.latencies_ms, 0.99)
-                        < percentile(kept.latencies_ms, 0.99)
-                    ):
-                        best[name][mode] = figures
-        reference = best["twilio"]["rate"].rate
+                    rounds[name][mode].append(figures)
+        median = {
+            name: (
+                middle(passes["rate"], lambda p: p.rate),
+                middle(
+                    passes["latency"], lambda p: percentile(p.latencies_ms, 0.99)
+                ),
+            )
+            for name, passes in rounds.items()
+        }
+        reference = median["twilio"][0].rate
+        ceiling = median[CEILING][0].rate
         for name, _, _ in contenders:
-            rate, latency = best[name]["rate"], best[name]["latency"]
+            rate, latency = median[name]
             ratio = rate.rate / reference
             p99 = percentile(latency.latencies_ms, 0.99)
-            lost = 2 * count - rate.events - latency.events
+            lost = sum(
+                count - figures.events
+                for passes in rounds[name].values()
+                for figures in passes
+            )
             print(
                 f"{name:22} {rate.rate:9,.0f} {ratio:6.2f} {rate.cpu_us:12.0f}"
                 f" {percentile(latency.latencies_ms, 0.5):7.2f} {p99:7.2f}"
-                f" {rate.events + latency.events:7,}"
+                f" {sum(len(p) for p in rounds[name].values()) * count - lost:7,}"
             )
             if name == vendor and (
-                ratio < TARGET_RATIO or p99 >= TARGET_P99_MS or lost
+                rate.rate / ceiling < TARGET_RATIO or p99 >= TARGET_P99_MS or lost
             ):
                 failed += 1
-        ceiling = best[CEILING]["rate"].rate
-        print(
-            f"  {vendor} against {CEILING}: {best[vendor]['rate'].rate / ceiling:.2f}"
-        )
+        print(f"  {vendor} against {CEILING}: {median[vendor][0].rate / ceiling:.2f}")
     await hass.async_stop()
     await gateways.close()
     return verdict(
-        f"events/s ≥ {TARGET_RATIO} of twilio's, p99 < {TARGET_P99_MS} ms,"
+        f"events/s ≥ {TARGET_RATIO} of {CEILING}'s, p99 < {TARGET_P99_MS} ms,"
         " no event lost",
         failed,
     )

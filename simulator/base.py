@@ -143,6 +143,12 @@ class Simulator(ABC):
     async def inject_sample_incoming(self, sender: str, text: str) -> None:
         """Receive an SMS on some port, as in real life (for scripts/develop)."""
 
+    def release(self) -> None:
+        """Let the requests that a "timeout" fault holds go on, and end the fault."""
+        self.fault = None
+        self._hang.set()
+        self._hang = asyncio.Event()
+
     async def stop(self) -> None:
         """Release hanging requests, close the push client and the server."""
         self._hang.set()

@@ -18,10 +18,8 @@ from homeassistant.helpers.typing import ConfigType
 from .compat import reload_after_options
 from .const import (
     CONF_CLOUDHOOK_URL,
-    CONF_RECEIVE_MODE,
     CONF_VENDOR,
     DOMAIN,
-    RECEIVE_POLL,
 )
 from .coordinator import (
     SmsGatewayConfigEntry,
@@ -31,10 +29,15 @@ from .coordinator import (
 )
 from .entity import gateway_device_info
 from .gateways import GATEWAYS
-from .gateways.models import Capability
 from .inbound import Inbound
 from .services import async_setup_services
-from .webhook import async_register_webhook
+from .webhook import (
+    async_drain_held,
+    async_register_webhook,
+    async_register_webhooks,
+    async_unregister_webhook,
+    pushes_expected,
+)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -53,8 +56,9 @@ STARTING = (CoreState.not_running, CoreState.starting)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions."""
+    """Register the integration's actions, and take every entry's pushes."""
     async_setup_services(hass)
+    async_register_webhooks(hass)
     return True
 
 
@@ -94,11 +98,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
 
     inbound.on_port_event = refresh_soon
 
-    if (
-        Capability.PUSH in gateway.capabilities
-        and entry.options.get(CONF_RECEIVE_MODE) != RECEIVE_POLL
-    ):
-        async_register_webhook(hass, entry)
+    if pushes_expected(entry):
+        async_register_webhook(hass, entry)  # with the options of this set-up
+    else:
+        async_unregister_webhook(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     hass.async_create_task(
         discovery.async_load_platform(
@@ -111,13 +114,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         eager_start=True,
     )
     reload_after_options(entry)
+    async_drain_held(entry)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> bool:
     """Unload entities and notify service; save what was seen; log out."""
     data = entry.runtime_data
+    data.pushes_open = False  # held until the entry is loaded again
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        data.pushes_open = True
         return False
     if data.notify_service is not None:
         await data.notify_service.async_unregister_services()
@@ -132,6 +138,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
 
         with contextlib.suppress(cloud.CloudNotAvailable):
             await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    async_unregister_webhook(hass, entry)
     await Inbound(hass, entry.entry_id, entry.data[CONF_VENDOR]).async_remove()
 
 

@@ -40,6 +40,8 @@ class SmsGatewayData:
     # the gateway's own device, once registered
     device: dr.DeviceEntry | None = None
     notify_service: BaseNotificationService | None = None
+    # Pushes are processed (not held) from the end of set-up to unload.
+    pushes_open: bool = False
 
 
 type SmsGatewayConfigEntry = ConfigEntry[SmsGatewayData]

@@ -76,7 +76,7 @@ class HeldPush:
     id: int
     method: str
     query: dict[str, str]
-    headers: dict[str, str]
+    headers: list[tuple[str, str]]  # in their order, a name maybe more than once
     body: bytes
 
 
@@ -259,7 +259,13 @@ class EntryDatabase:
         db.execute("BEGIN")
         db.execute(
             "INSERT INTO held (at, method, query, headers, body) VALUES (?, ?, ?, ?, ?)",
-            (time.time(), method, json.dumps(query), json.dumps(dict(headers)), body),
+            (
+                time.time(),
+                method,
+                json.dumps(query),
+                json.dumps(list(headers.items())),
+                body,
+            ),
         )
         db.execute(
             "DELETE FROM held WHERE id <= (SELECT MAX(id) FROM held) - ?", (MAX_HELD,)

@@ -9,25 +9,65 @@ from urllib.parse import parse_qsl
 
 from aiohttp.web import Request, Response
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
+from multidict import CIMultiDict
 
-from .const import CONF_LOCAL_ONLY, CONF_PIN_SOURCE, DOMAIN, LOGGER, MAX_PUSH_BYTES
-from .coordinator import SmsGatewayConfigEntry
+from .const import (
+    CONF_LOCAL_ONLY,
+    CONF_PIN_SOURCE,
+    CONF_RECEIVE_MODE,
+    CONF_VENDOR,
+    DOMAIN,
+    LOGGER,
+    MAX_PUSH_BYTES,
+    RECEIVE_POLL,
+)
+from .coordinator import SmsGatewayConfigEntry, SmsGatewayData
+from .database import databases
+from .gateways import GATEWAYS
 from .gateways.errors import GatewayPayloadError
+from .gateways.models import Capability
 from .gateways.parse import content_encoding
 
 
+def pushes_expected(entry: ConfigEntry) -> bool:
+    """The entry's gateway pushes to it (and it is not set to poll only)."""
+    return (
+        Capability.PUSH in GATEWAYS[entry.data[CONF_VENDOR]].capabilities
+        and entry.options.get(CONF_RECEIVE_MODE) != RECEIVE_POLL
+    )
+
+
 @callback
-def async_register_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -> None:
-    """Register the entry's webhook until the entry unloads."""
-    gateway = entry.runtime_data.gateway
+def async_register_webhooks(hass: HomeAssistant) -> None:
+    """Take the pushes of every entry from the integration's own set-up on.
+
+    Before any entry loads, and whenever one is not loaded (starting, waiting
+    to retry its set-up, reloading), its pushes are held in its database and
+    answered 200; the entry processes them once it is loaded.
+    """
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if pushes_expected(entry):
+            async_register_webhook(hass, entry)
+
+
+@callback
+def async_register_webhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Register (or register anew, with the entry's options) its webhook.
+
+    It stays registered while the entry is unloaded: only removing the entry,
+    or setting it to poll only, ends it.
+    """
+    gateway = GATEWAYS[entry.data[CONF_VENDOR]]
     webhook_id = entry.data[CONF_WEBHOOK_ID]
+    webhook.async_unregister(hass, webhook_id)
     pinned: set[str] = set()  # the gateway's addresses, resolved at the first push
     handler = (
-        partial(_async_handle_pinned, entry, pinned)
+        partial(_async_handle_pinned, entry.entry_id, pinned)
         if entry.options.get(CONF_PIN_SOURCE)
-        else partial(_async_handle_push, entry)
+        else partial(_async_handle_push, entry.entry_id)
     )
     webhook.async_register(
         hass,
@@ -38,7 +78,32 @@ def async_register_webhook(hass: HomeAssistant, entry: SmsGatewayConfigEntry) ->
         local_only=entry.options.get(CONF_LOCAL_ONLY, gateway.local_push),
         allowed_methods=gateway.push_methods,
     )
-    entry.async_on_unload(partial(webhook.async_unregister, hass, webhook_id))
+
+
+@callback
+def async_unregister_webhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """No more pushes for the entry (removed, or set to poll only)."""
+    webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
+
+
+@callback
+def async_drain_held(entry: SmsGatewayConfigEntry) -> None:
+    """Process what was held while the entry was not loaded; then take pushes.
+
+    One step, with nothing in between that could run: a push that comes now
+    finds the entry open, and none is processed out of its order.
+    """
+    data = entry.runtime_data
+    for push in data.inbound.database.held():
+        try:
+            items = data.gateway.parse_push(
+                push.method, push.query, CIMultiDict(push.headers), push.body
+            )
+        except GatewayPayloadError as err:
+            LOGGER.debug("Ignoring an invalid held push: %s", err)
+            items = []
+        data.inbound.process(items, held=(push.id,))
+    data.pushes_open = True
 
 
 async def read_limited(request: Request) -> bytes | None:
@@ -65,13 +130,15 @@ def read_query(request: Request) -> dict[str, str]:
 
 
 async def _async_handle_pinned(
-    entry: SmsGatewayConfigEntry,
+    entry_id: str,
     pinned: set[str],
     hass: HomeAssistant,
     webhook_id: str,
     request: Request,
 ) -> Response:
     """Only the gateway's own address may push."""
+    if (entry := hass.config_entries.async_get_entry(entry_id)) is None:
+        return Response(status=404)
     if not pinned:
         infos = await hass.loop.getaddrinfo(
             entry.data[CONF_HOST], None, type=socket.SOCK_STREAM
@@ -80,11 +147,11 @@ async def _async_handle_pinned(
     if request.remote is None or str(ip_address(request.remote)) not in pinned:
         LOGGER.debug("Refusing a push from %s, not the gateway", request.remote)
         return Response(status=403)
-    return await _async_handle_push(entry, hass, webhook_id, request)
+    return await _async_handle_push(entry_id, hass, webhook_id, request)
 
 
 async def _async_handle_push(
-    entry: SmsGatewayConfigEntry,
+    entry_id: str,
     hass: HomeAssistant,
     webhook_id: str,
     request: Request,
@@ -97,12 +164,21 @@ async def _async_handle_push(
     if (body := await read_limited(request)) is None:
         LOGGER.debug("Refusing a push larger than %s bytes", MAX_PUSH_BYTES)
         return Response(status=413)
+    entry: SmsGatewayConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None:
+        return Response(status=404)
+    data: SmsGatewayData | None = getattr(entry, "runtime_data", None)
+    if data is None or not data.pushes_open:
+        # Written before the 200: the entry fires it once it is loaded.
+        database = await databases(hass).async_get(entry_id)
+        database.hold(request.method, read_query(request), request.headers, body)
+        return Response(status=200)
     try:
-        items = entry.runtime_data.gateway.parse_push(
+        items = data.gateway.parse_push(
             request.method, read_query(request), request.headers, body
         )
     except GatewayPayloadError as err:
         LOGGER.debug("Ignoring an invalid push: %s", err)
         return Response(status=400)
-    entry.runtime_data.inbound.process(items)
+    data.inbound.process(items)
     return Response(status=200)
