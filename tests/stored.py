@@ -8,14 +8,19 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.sms_gateway.database import database_path
+from custom_components.sms_gateway.database import (
+    database_path,
+    journal_files,
+    read_journal,
+)
 
 
 def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
-    """The logs by name and the named values, from the file itself.
+    """The logs by name, the named values and the number of held pushes, from
+    the files themselves: what a process started after a crash would find.
 
-    A connection of its own reads what the entry's connection committed: what
-    a process started after a crash would find.
+    The database as committed (a connection of its own), then the journal's
+    lines not yet written into it.
     """
     path = database_path(hass, entry_id)
     if not path.exists():
@@ -27,10 +32,20 @@ def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
             found.setdefault(name, {})[key] = at if value is None else json.loads(value)
         for name, value in db.execute("SELECT name, value FROM meta"):
             found[name] = json.loads(value)
-        found["held"] = db.execute("SELECT COUNT(*) FROM held").fetchone()[0]
-        return found
+        held = {row for (row,) in db.execute("SELECT id FROM held")}
     finally:
         db.close()
+    for journal in journal_files(path):
+        for logs, meta, held_done in read_journal(journal):
+            for name, (changed, dropped) in logs.items():
+                log = found.setdefault(name, {})
+                log.update(changed)
+                for key in dropped:
+                    log.pop(key, None)
+            found.update(meta)
+            held.difference_update(held_done)
+    found["held"] = len(held)
+    return found
 
 
 def put_meta(hass: HomeAssistant, entry_id: str, name: str, value: Any) -> None:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 import sqlite3
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sms_gateway import database as database_module
 from custom_components.sms_gateway.database import (
+    DATABASES,
+    FLUSH_DELAY,
     SCHEMA_VERSION,
     database_path,
     databases,
+    journal_files,
+    read_journal,
 )
 from custom_components.sms_gateway.gateways.models import IncomingSms
 from custom_components.sms_gateway.inbound import Inbound
@@ -56,28 +63,52 @@ async def test_a_database_of_a_newer_version_is_read_as_far_as_it_can_be(
     assert f"written by a newer version ({SCHEMA_VERSION + 1})" in caplog.text
 
 
-async def test_the_wal_is_checkpointed_in_the_executor_now_and_then(
-    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+async def test_the_journal_is_written_into_the_database_in_one_go(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    monkeypatch.setattr(database_module, "CHECKPOINT_AFTER", 10)
+    """Group commit: the loop appends lines; FLUSH_DELAY after the first, the
+    executor writes them all in one transaction and the journal file goes."""
     inbound = Inbound(hass, "entry", "goip")
     await inbound.async_load()
-    wal = database_path(hass, "entry").with_name(
-        f"{database_path(hass, 'entry').name}-wal"
-    )
-    checkpoints: list[int] = []
-    checkpoint = database_module._checkpoint
-    monkeypatch.setattr(
-        database_module,
-        "_checkpoint",
-        lambda path: checkpoints.append(wal.stat().st_size) or checkpoint(path),
-    )
+    path = database_path(hass, "entry")
     for index in range(25):
         inbound.process([IncomingSms(sender="1", text=f"sms {index}")])
-        # one at a time: those asked for while one runs wait for it
-        await hass.async_block_till_done()
-    assert len(checkpoints) == 2
-    assert len(on_disk(hass, "entry")["seen"]) == 25
+    assert [len(read_journal(j)) for j in journal_files(path)] == [25]
+    assert committed(path) == 0
+    freezer.tick(FLUSH_DELAY)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert committed(path) == 25
+    assert [len(read_journal(j)) for j in journal_files(path)] == [0]
+
+
+async def test_a_crash_leaves_the_journal_that_the_next_start_reads(
+    hass: HomeAssistant,
+) -> None:
+    """Killed before the database had them: the next process reads the journal
+    into it first; a line the crash cut short is left out."""
+    inbound = Inbound(hass, "entry", "goip")
+    await inbound.async_load()
+    inbound.process([IncomingSms(sender="1", text="before the crash")])
+    path = database_path(hass, "entry")
+    with journal_files(path)[-1].open("ab") as journal:
+        journal.write(b'[{"seen":[{"sms:cut')
+    del hass.data[DATABASES]  # a new process: nothing of the old one is left
+
+    after = Inbound(hass, "entry", "goip")
+    await after.async_load()
+    assert after.process([IncomingSms(sender="1", text="before the crash")]) == 0
+    assert committed(path) == 1
+    assert [len(read_journal(j)) for j in journal_files(path)] == [0]
+
+
+def committed(path: Path) -> int:
+    """How many seen keys the database itself holds."""
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("SELECT COUNT(*) FROM log").fetchone()[0])
+    finally:
+        db.close()
 
 
 async def test_held_pushes_are_bounded(
@@ -88,5 +119,6 @@ async def test_held_pushes_are_bounded(
     database = await databases(hass).async_get("entry")
     for index in range(5):
         database.hold("POST", {}, {"Content-Type": "text/plain"}, f"{index}".encode())
-    assert [push.body for push in database.held()] == [b"2", b"3", b"4"]
-    assert database.held()[0].headers == [["Content-Type", "text/plain"]]
+    held = await database.async_held()
+    assert [push.body for push in held] == [b"2", b"3", b"4"]
+    assert held[0].headers == [["Content-Type", "text/plain"]]

@@ -114,7 +114,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         eager_start=True,
     )
     reload_after_options(entry)
-    async_drain_held(entry)
+    await async_drain_held(entry)
     return True
 
 

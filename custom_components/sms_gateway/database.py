@@ -1,16 +1,22 @@
-"""The entry's durable state: one SQLite database per entry, in WAL mode.
+"""The entry's durable state: a SQLite database with a journal in front.
 
 What is acknowledged is durable: a push's dedupe key is written before its 200,
-a send's message ids as soon as they are known. Each change is one small
-transaction written from the event loop, right where the change is made (an
-event fired and its key written with nothing in between that could run: a
-crash cannot leave one without the other). A transaction in WAL mode with
-`synchronous=NORMAL` is an append to the WAL file, a few tens of µs, and is on
-disk for any crash of the process (SIGKILL, the out-of-memory killer); the WAL
-is synced to the disk itself at each checkpoint, which runs in the executor.
+a send's message ids as soon as they are known. Each change is appended, as
+one line, to the entry's journal file from the event loop, right where the
+change is made: an event fired and its key written with nothing in between that
+could run, so a crash cannot leave one without the other. An append is one
+`write` of a few hundred bytes (a few µs), and is kept by the kernel however
+the process ends (SIGKILL, the out-of-memory killer).
 
-The same database holds pushes that came while the entry was not loaded
-(`held`), and later the message history (its tables come as new schema
+The executor then writes the journal's lines into the database in one
+transaction (group commit, `synchronous=FULL`: synced to the disk), at most
+`FLUSH_DELAY` after the first of them, and deletes that journal file (a new
+one takes the next lines). At start, journal files left by a crash are written
+into the database first; each line is idempotent, and a line cut short by the
+crash is left out.
+
+The database also holds pushes that came while the entry was not loaded
+(`held`), and will hold the message history (its tables come as new schema
 versions: `SCHEMA` is applied step by step).
 """
 
@@ -21,8 +27,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 import json
 import logging
+import os
 from pathlib import Path
 import sqlite3
+import threading
 import time
 from typing import Any
 
@@ -57,16 +65,41 @@ SCHEMA = (
     """,
 )
 SCHEMA_VERSION = len(SCHEMA)
-# A checkpoint (the WAL copied into the database and synced) after this many
-# transactions, and at the latest this many seconds after the first of them.
-CHECKPOINT_AFTER = 1000
+# The journal's lines are written into the database this long after the first.
+FLUSH_DELAY = 0.5
 # Pushes held for an entry that does not load: at most this many, the oldest go.
 MAX_HELD = 10_000
+
+# One journal line: each log's (changed, dropped), named values, held pushes done.
+type Changes = dict[str, tuple[Mapping[str, Any], Iterable[str]]]
+type Record = tuple[dict[str, list[Any]], dict[str, Any], list[int]]
 
 
 def database_path(hass: HomeAssistant, entry_id: str) -> Path:
     """Where one entry's database lives, beside Home Assistant's own stores."""
     return Path(hass.config.path(".storage", f"{DOMAIN}.{entry_id}.db"))
+
+
+def journal_files(path: Path) -> list[Path]:
+    """The journal files beside the database at `path`, oldest first."""
+    found = []
+    for journal in path.parent.glob(f"{path.name}.journal.*"):
+        number = journal.name.rsplit(".", 1)[1]
+        if number.isdigit():
+            found.append((int(number), journal))
+    return [journal for _, journal in sorted(found)]
+
+
+def read_journal(journal: Path) -> list[Record]:
+    """A journal file's records; a line cut short by a crash is left out."""
+    records = []
+    for line in journal.read_bytes().splitlines():
+        try:
+            logs, meta, held_done = json.loads(line)
+        except ValueError:
+            continue
+        records.append((logs, meta, held_done))
+    return records
 
 
 @dataclass(slots=True)
@@ -91,26 +124,33 @@ class Stored:
 
 
 class EntryDatabase:
-    """One entry's database.
+    """One entry's database and journal.
 
-    Written from the event loop; opened, read and checkpointed in the executor.
+    The journal is appended to in the event loop; the database is opened,
+    read and written in the executor (one connection, one thread at a time),
+    except for holding pushes, which a second connection writes in the loop.
     """
 
     def __init__(self, hass: HomeAssistant, path: Path) -> None:
         """Not open yet: `async_open`."""
         self.hass = hass
         self.path = path
-        self._db: sqlite3.Connection | None = None
-        self._since_checkpoint = 0
-        self._checkpointing = False
+        self._writer: sqlite3.Connection | None = None
+        self._loop_db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # the writer connection, one thread at a time
+        self._journal = -1  # the journal file's descriptor
+        self._journal_number = 0
+        self._pending: list[Record] = []  # in the journal, not yet in the database
+        self._flushes = asyncio.Lock()
+        self._flush_timer: asyncio.TimerHandle | None = None
         self._newer: int | None = None
         self._moved_aside: str | None = None
 
-    # -- opening and closing (executor) -------------------------------------
+    # -- opening and closing ---------------------------------------------
 
     async def async_open(self) -> None:
-        """Open (and create or bring up to date) the database."""
-        self._db = await self.hass.async_add_executor_job(self._open)
+        """Open (create, bring up to date, replay a crash's journal)."""
+        await self.hass.async_add_executor_job(self._open)
         if self._moved_aside:
             _LOGGER.warning(
                 "The stored messages of %s could not be read (%s): the file was"
@@ -119,27 +159,40 @@ class EntryDatabase:
                 self._moved_aside,
             )
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return self._connect()
+            self._writer = self._connect(synchronous="FULL")
         except sqlite3.DatabaseError as err:
             self._moved_aside = type(err).__name__
             aside = self.path.with_name(f"{self.path.name}.corrupt.{int(time.time())}")
             self.path.rename(aside)
             for suffix in ("-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            return self._connect()
+            self._writer = self._connect(synchronous="FULL")
+        # Holding a push commits in the loop: no sync, no checkpoint there.
+        self._loop_db = self._connect(synchronous="NORMAL", autocheckpoint=0)
+        journals = journal_files(self.path)
+        for journal in journals:
+            self._apply(read_journal(journal), journal)
+        if journals:
+            self._journal_number = int(journals[-1].name.rsplit(".", 1)[1]) + 1
+        self._journal = os.open(
+            self._journal_path(self._journal_number),
+            os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+            0o600,
+        )
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(
+        self, synchronous: str, autocheckpoint: int = 1000
+    ) -> sqlite3.Connection:
         db = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=5
         )
         try:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            # Checkpoints run in the executor, never inside a write of the loop.
-            db.execute("PRAGMA wal_autocheckpoint=0")
+            db.execute(f"PRAGMA synchronous={synchronous}")
+            db.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 self._newer = version
@@ -152,38 +205,55 @@ class EntryDatabase:
             raise
         return db
 
-    async def async_close(self) -> None:
-        """Checkpoint and close (Home Assistant stops, or the entry is deleted)."""
-        if (db := self._db) is not None:
-            self._db = None
-            await self.hass.async_add_executor_job(_checkpoint_and_close, db)
+    def _journal_path(self, number: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.journal.{number}")
 
-    # -- reading (executor) --------------------------------------------------
+    async def async_close(self) -> None:
+        """Write the journal into the database, and close.
+
+        Home Assistant stops, or the entry is deleted.
+        """
+        await self.async_flush()
+        if self._writer is not None:
+            await self.hass.async_add_executor_job(self._close)
+
+    def _close(self) -> None:
+        os.close(self._journal)
+        self._journal_path(self._journal_number).unlink(missing_ok=True)
+        for db in (self._loop_db, self._writer):
+            if db is not None:
+                db.close()
+        self._writer = self._loop_db = None
+
+    # -- reading -----------------------------------------------------------
 
     async def async_read(self) -> Stored:
-        """Everything an earlier run stored, as far as it can be read."""
+        """Everything earlier runs stored, as far as it can be read."""
+        await self.async_flush()
         return await self.hass.async_add_executor_job(self._read)
 
     def _read(self) -> Stored:
         stored = Stored(newer=self._newer)
-        db = self._connection
-        for name, key, at, value in db.execute(
-            "SELECT name, key, at, value FROM log ORDER BY at"
-        ):
-            stored.logs.setdefault(name, {})[key] = _decode(value, at)
-        for name, value in db.execute("SELECT name, value FROM meta"):
-            try:
-                stored.meta[name] = json.loads(value)
-            except (TypeError, ValueError):
-                stored.problems.append(name)
+        with self._lock:
+            db = _open_connection(self._writer)
+            for name, key, at, value in db.execute(
+                "SELECT name, key, at, value FROM log ORDER BY at"
+            ):
+                stored.logs.setdefault(name, {})[key] = _decode(value, at)
+            for name, value in db.execute("SELECT name, value FROM meta"):
+                try:
+                    stored.meta[name] = json.loads(value)
+                except (TypeError, ValueError):
+                    stored.problems.append(name)
         return stored
 
-    def held(self) -> list[HeldPush]:
-        """The pushes held for the entry, oldest first (few: read in the loop)."""
+    async def async_held(self) -> list[HeldPush]:
+        """The pushes held for the entry and not yet processed, oldest first."""
+        await self.async_flush()
         pushes = []
-        for row_id, method, query, headers, body in self._connection.execute(
-            "SELECT id, method, query, headers, body FROM held ORDER BY id"
-        ):
+        for row_id, method, query, headers, body in _open_connection(
+            self._loop_db
+        ).execute("SELECT id, method, query, headers, body FROM held ORDER BY id"):
             try:
                 pushes.append(
                     HeldPush(
@@ -191,60 +261,39 @@ class EntryDatabase:
                     )
                 )
             except ValueError:
-                self.forget_held([row_id])
+                self.write(held_done=[row_id])
         return pushes
 
-    # -- writing (event loop) ----------------------------------------------
-
-    @property
-    def _connection(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("the database is not open")
-        return self._db
+    # -- writing -------------------------------------------------------------
 
     @callback
     def write(
         self,
-        logs: Mapping[str, tuple[Mapping[str, Any], Iterable[str]]] = {},
-        meta: Mapping[str, Any] = {},
+        logs: Changes | None = None,
+        meta: Mapping[str, Any] | None = None,
         held_done: Iterable[int] = (),
     ) -> None:
-        """Write in one transaction.
+        """Append one record to the journal: durable when this returns.
 
         Each log's changed and dropped keys, named values, and the held pushes
-        now processed.
+        now processed. The database gets it within `FLUSH_DELAY`.
         """
-        db = self._connection
-        db.execute("BEGIN")
-        try:
-            for name, (changed, dropped) in logs.items():
-                if changed:
-                    db.executemany(
-                        "INSERT OR REPLACE INTO log VALUES (?, ?, ?, ?)",
-                        [
-                            (name, key, *_encode(value))
-                            for key, value in changed.items()
-                        ],
-                    )
-                if dropped:
-                    db.executemany(
-                        "DELETE FROM log WHERE name = ? AND key = ?",
-                        [(name, key) for key in dropped],
-                    )
-            if meta:
-                db.executemany(
-                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                    [(name, json.dumps(value)) for name, value in meta.items()],
-                )
-            if held_done := list(held_done):
-                db.executemany(
-                    "DELETE FROM held WHERE id = ?", [(row,) for row in held_done]
-                )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        self._written()
+        record: Record = (
+            {
+                name: [changed, list(dropped)]
+                for name, (changed, dropped) in (logs or {}).items()
+                if changed or dropped
+            },
+            dict(meta or {}),
+            list(held_done),
+        )
+        if not any(record):
+            return
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        os.write(self._journal, line.encode())
+        self._pending.append(record)
+        if self._flush_timer is None:
+            self._flush_timer = self.hass.loop.call_later(FLUSH_DELAY, self._flush_soon)
 
     @callback
     def hold(
@@ -254,62 +303,95 @@ class EntryDatabase:
         headers: Mapping[str, str],
         body: bytes,
     ) -> None:
-        """Keep a push for when the entry is loaded (then `held`)."""
-        db = self._connection
-        db.execute("BEGIN")
-        db.execute(
-            "INSERT INTO held (at, method, query, headers, body) VALUES (?, ?, ?, ?, ?)",
-            (
-                time.time(),
-                method,
-                json.dumps(query),
-                json.dumps(list(headers.items())),
-                body,
-            ),
-        )
-        db.execute(
-            "DELETE FROM held WHERE id <= (SELECT MAX(id) FROM held) - ?", (MAX_HELD,)
-        )
-        db.execute("COMMIT")
-        self._written()
-
-    @callback
-    def forget_held(self, row_ids: Iterable[int]) -> None:
-        """Drop held pushes that cannot be read."""
-        self.write(held_done=row_ids)
-
-    @callback
-    def _written(self) -> None:
-        """Count a transaction; checkpoint in the executor now and then."""
-        self._since_checkpoint += 1
-        if self._since_checkpoint >= CHECKPOINT_AFTER and not self._checkpointing:
-            self._checkpointing = True
-            self._since_checkpoint = 0
-            self.hass.async_create_background_task(
-                self._async_checkpoint(), f"{DOMAIN} checkpoint {self.path.name}"
-            )
-
-    async def _async_checkpoint(self) -> None:
+        """Keep a push for when the entry is loaded (then `async_held`)."""
+        db = _open_connection(self._loop_db)
+        db.execute("BEGIN IMMEDIATE")
         try:
-            await self.hass.async_add_executor_job(_checkpoint, self.path)
-        finally:
-            self._checkpointing = False
+            db.execute(
+                "INSERT INTO held (at, method, query, headers, body)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    time.time(),
+                    method,
+                    json.dumps(query),
+                    json.dumps(list(headers.items())),
+                    body,
+                ),
+            )
+            db.execute(
+                "DELETE FROM held WHERE id <= (SELECT MAX(id) FROM held) - ?",
+                (MAX_HELD,),
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @callback
+    def _flush_soon(self) -> None:
+        self._flush_timer = None
+        self.hass.async_create_background_task(
+            self.async_flush(), f"{DOMAIN} write {self.path.name}"
+        )
+
+    async def async_flush(self) -> None:
+        """Write what the journal holds into the database now."""
+        async with self._flushes:
+            if not self._pending:
+                return
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
+            records, self._pending = self._pending, []
+            # The next lines go to a new journal file; this one goes once the
+            # database has its lines.
+            journal = self._journal_path(self._journal_number)
+            self._journal_number += 1
+            os.close(self._journal)
+            self._journal = os.open(
+                self._journal_path(self._journal_number),
+                os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                0o600,
+            )
+            await self.hass.async_add_executor_job(self._apply, records, journal)
+
+    def _apply(self, records: list[Record], journal: Path) -> None:
+        """Write `records` in one transaction, then delete their journal."""
+        with self._lock:
+            db = _open_connection(self._writer)
+            db.execute("BEGIN")
+            try:
+                for logs, meta, held_done in records:
+                    for name, (changed, dropped) in logs.items():
+                        db.executemany(
+                            "INSERT OR REPLACE INTO log VALUES (?, ?, ?, ?)",
+                            [
+                                (name, key, *_encode(value))
+                                for key, value in changed.items()
+                            ],
+                        )
+                        db.executemany(
+                            "DELETE FROM log WHERE name = ? AND key = ?",
+                            [(name, key) for key in dropped],
+                        )
+                    db.executemany(
+                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        [(name, json.dumps(value)) for name, value in meta.items()],
+                    )
+                    db.executemany(
+                        "DELETE FROM held WHERE id = ?", [(row,) for row in held_done]
+                    )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        journal.unlink(missing_ok=True)
 
 
-def _checkpoint(path: Path) -> None:
-    """Copy the WAL into the database and sync both, beside the loop's writes."""
-    db = sqlite3.connect(path, isolation_level=None, timeout=5)
-    try:
-        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    finally:
-        db.close()
-
-
-def _checkpoint_and_close(db: sqlite3.Connection) -> None:
-    try:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        db.close()
+def _open_connection(db: sqlite3.Connection | None) -> sqlite3.Connection:
+    if db is None:
+        raise RuntimeError("the database is not open")
+    return db
 
 
 def _encode(value: Any) -> tuple[float, str | None]:
@@ -368,6 +450,8 @@ class Databases:
 def _delete(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for journal in journal_files(path):
+        journal.unlink()
 
 
 DATABASES: HassKey[Databases] = HassKey(f"{DOMAIN}_databases")

@@ -86,15 +86,15 @@ def async_unregister_webhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
     webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
 
 
-@callback
-def async_drain_held(entry: SmsGatewayConfigEntry) -> None:
+async def async_drain_held(entry: SmsGatewayConfigEntry) -> None:
     """Process what was held while the entry was not loaded; then take pushes.
 
-    One step, with nothing in between that could run: a push that comes now
-    finds the entry open, and none is processed out of its order.
+    From the read of the held pushes on, one step with nothing in between that
+    could run: a push that comes now finds the entry open, and none is
+    processed out of its order.
     """
     data = entry.runtime_data
-    for push in data.inbound.database.held():
+    for push in await data.inbound.database.async_held():
         try:
             items = data.gateway.parse_push(
                 push.method, push.query, CIMultiDict(push.headers), push.body

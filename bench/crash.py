@@ -1,0 +1,303 @@
+"""Crash test: a real Home Assistant killed with SIGKILL at random moments.
+
+A GoIP SMS Server (the simulator, in this process) pushes incoming SMS and
+send results to Home Assistant's webhook, and retries each push until it is
+answered 200, as a gateway that retries does. Meanwhile SMS are sent through
+the `send_sms` action (`bench/crash_hass.py` has a small HTTP view for it),
+each tried again until an answer with its message ids came back. Home
+Assistant is killed (SIGKILL) at a random moment, 0.05 to 2 s after it answered
+its first request, and started again, until every push was answered and every
+send returned.
+
+Then, from what Home Assistant's own listener wrote as each event fired:
+
+- every SMS whose push was answered 200 fired exactly once;
+- every send result whose push was answered 200 fired exactly once (by its
+  message id and state), and no report fired twice;
+- every message id a send returned is in the entry's database (its later
+  reports are matched to it).
+
+    .venv/bin/python bench/crash.py [--pushes 200] [--sends 50] [--seed N]
+
+Exit status 0 when nothing was lost and nothing fired twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections import Counter
+import json
+import os
+from pathlib import Path
+import random
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from typing import Any
+
+from aiohttp import ClientError, ClientSession, ClientTimeout
+from harness import PASSWORD, ROOT, USERNAME, free_port, verdict, write_config
+
+from simulator.goip import GoipSimulator
+
+QUIET = ClientTimeout(total=5)
+
+
+class RetryingGoip(GoipSimulator):
+    """Each push again, 50 ms apart, until it is answered 200."""
+
+    def __init__(self) -> None:
+        """Four lines; the pushes answered 200, in order."""
+        super().__init__(USERNAME, PASSWORD)
+        self.acknowledged: list[Any] = []
+        self.session: ClientSession | None = None
+
+    async def push(self, url: str | None, payload: Any) -> int | None:
+        """POST `payload` until a 200."""
+        assert url and self.session
+        while True:
+            try:
+                async with self.session.post(url, json=payload, timeout=QUIET) as answer:
+                    if answer.status == 200:
+                        self.acknowledged.append(payload)
+                        return 200
+            except (ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.05)
+
+
+class HomeAssistantProcess:
+    """`bench/crash_hass.py`, started and killed."""
+
+    def __init__(self, config_dir: Path, http_port: int, sim_port: int) -> None:
+        """Not started yet."""
+        self.config_dir = config_dir
+        self.url = f"http://127.0.0.1:{http_port}"
+        self.sim_port = sim_port
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+        self.kills = 0
+        self.up = asyncio.Event()
+
+    async def start(self) -> None:
+        """Start it; `up` is set once it answers."""
+        self.starts += 1
+        with (self.config_dir / "hass.log").open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(ROOT / "bench" / "crash_hass.py"),
+                str(self.config_dir),
+                "0",
+                str(self.sim_port),
+                stdout=log,
+                stderr=log,
+                cwd=ROOT,
+            )
+
+    async def kill(self) -> None:
+        """SIGKILL, and wait for the end."""
+        assert self.process
+        self.up.clear()
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        self.kills += 1
+
+
+async def watch(hass: HomeAssistantProcess, session: ClientSession) -> None:
+    """Set `hass.up` whenever the send view answers (it is registered last)."""
+    while True:
+        if not hass.up.is_set():
+            try:
+                async with session.get(f"{hass.url}/api/crash/send", timeout=QUIET):
+                    hass.up.set()  # 405: the view is there
+            except (ClientError, TimeoutError):
+                pass
+        await asyncio.sleep(0.02)
+
+
+async def killer(
+    hass: HomeAssistantProcess, rng: random.Random, done: asyncio.Event
+) -> None:
+    """Kill at a random moment after each start, until `done`."""
+    while not done.is_set():
+        await hass.up.wait()
+        await asyncio.sleep(rng.uniform(0.05, 2.0))
+        if done.is_set():
+            return
+        await hass.kill()
+        await hass.start()
+
+
+async def pusher(sim: RetryingGoip, count: int, rng: random.Random) -> None:
+    """`count` incoming SMS, one after another, each until answered."""
+    for index in range(count):
+        await sim.inject_incoming(f"G10{1 + index % 4}", "10086", f"crash {index}")
+        await asyncio.sleep(rng.uniform(0.005, 0.05))
+
+
+async def sender(
+    hass: HomeAssistantProcess,
+    session: ClientSession,
+    count: int,
+    rng: random.Random,
+    sent: dict[str, str],
+) -> None:
+    """`count` sends, each tried again until it returned its message ids."""
+    for index in range(count):
+        number = f"1380000{index:04d}"
+        while True:
+            await hass.up.wait()
+            try:
+                async with session.post(
+                    f"{hass.url}/api/crash/send",
+                    json={"number": number, "text": f"send {index}"},
+                    timeout=QUIET,
+                ) as answer:
+                    if answer.status == 200:
+                        ids = message_ids(await answer.json())
+                        if ids:
+                            sent.update(dict.fromkeys(ids, number))
+                            break
+            except (ClientError, TimeoutError, ValueError):
+                pass
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(rng.uniform(0.02, 0.2))
+
+
+def message_ids(response: Any) -> list[str]:
+    """Every `message_id` in an action's response."""
+    if isinstance(response, dict):
+        found = [str(response["message_id"])] if response.get("message_id") else []
+        return found + [i for value in response.values() for i in message_ids(value)]
+    if isinstance(response, list):
+        return [i for value in response for i in message_ids(value)]
+    return []
+
+
+async def advancer(sim: RetryingGoip, stop: asyncio.Event) -> None:
+    """The server's sending goes on: results are pushed as they come."""
+    while not stop.is_set():
+        await sim.advance()
+        await asyncio.sleep(0.05)
+
+
+def witnessed(config_dir: Path) -> list[dict[str, Any]]:
+    """The events Home Assistant fired, in every run."""
+    path = config_dir / "witness.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+def stored_sent(config_dir: Path) -> set[str]:
+    """The message ids in the entry's database."""
+    found: set[str] = set()
+    for path in (config_dir / ".storage").glob("sms_gateway.*.db"):
+        db = sqlite3.connect(path)
+        found.update(
+            key for (key,) in db.execute("SELECT key FROM log WHERE name = 'sent'")
+        )
+        db.close()
+    return found
+
+
+def report_key(payload: dict[str, Any]) -> tuple[str, str]:
+    """A send result as the integration names its state."""
+    state = payload["send"]
+    if state == "succeeded":
+        state = "delivered" if payload.get("receipt") == "1" else "sent"
+    return payload["taskID"], state
+
+
+async def run(pushes: int, sends: int, seed: int) -> int:
+    rng = random.Random(seed)
+    config_dir = Path(tempfile.mkdtemp(prefix="sms-gateway-crash-"))
+    http_port = free_port()
+    write_config(config_dir, http_port)
+    sim = RetryingGoip()
+    await sim.start()
+    sim.session = ClientSession()
+    hass = HomeAssistantProcess(config_dir, http_port, sim.port)
+    session = ClientSession()
+    started = time.monotonic()
+    await hass.start()
+    watching = asyncio.create_task(watch(hass, session))
+    await hass.up.wait()
+    webhook = (config_dir / "webhook_id").read_text()
+    sim.point_pushes(f"{hass.url}/api/webhook/{webhook}")
+
+    done, stop = asyncio.Event(), asyncio.Event()
+    sent: dict[str, str] = {}
+    kill = asyncio.create_task(killer(hass, rng, done))
+    advancing = asyncio.create_task(advancer(sim, stop))
+    await asyncio.gather(
+        pusher(sim, pushes, rng), sender(hass, session, sends, rng, sent)
+    )
+    done.set()
+    await kill
+    # Every send's results pushed (sent, then delivered) and answered.
+    expected_reports = 2 * len(sent)
+    for _ in range(600):
+        results = [p for p in sim.acknowledged if "taskID" in p]
+        if sum(report_key(p)[0] in sent for p in results) >= expected_reports:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await advancing
+    await hass.up.wait()
+    await asyncio.sleep(0.2)  # nothing is in flight now; let the last listener write
+    await hass.kill()
+    watching.cancel()
+    await session.close()
+    await sim.session.close()
+    await sim.stop()
+
+    events = witnessed(config_dir)
+    sms = Counter(e["text"] for e in events if e["type"].endswith("sms_received"))
+    reports = Counter(
+        (e["message_id"], e["status"])
+        for e in events
+        if e["type"].endswith("delivery_report")
+    )
+    acked_sms = [p["content"] for p in sim.acknowledged if "content" in p]
+    acked_reports = {report_key(p) for p in sim.acknowledged if "taskID" in p}
+    lost = [text for text in acked_sms if sms[text] == 0]
+    lost += [key for key in acked_reports if reports[key] == 0]
+    twice = [text for text, n in sms.items() if n > 1]
+    twice += [key for key, n in reports.items() if n > 1]
+    unstored = sorted(set(sent) - stored_sent(config_dir))
+    print(
+        f"{len(acked_sms)} SMS pushed and answered, {len(sent)} sends returned,"
+        f" {len(acked_reports)} send results pushed and answered;"
+        f" {hass.kills} kills in {time.monotonic() - started:.0f} s (seed {seed})"
+    )
+    print(
+        f"lost: {len(lost)}  fired twice: {len(twice)}"
+        f"  sent ids not stored: {len(unstored)}"
+    )
+    for problem in (*lost[:10], *twice[:10], *unstored[:10]):
+        print(f"  {problem}")
+    failed = bool(lost or twice or unstored) + (len(acked_sms) < pushes)
+    if failed:
+        print(f"Home Assistant's log and the witness: {config_dir}")
+    return verdict(
+        f"0 lost, 0 fired twice, every sent id stored, over ≥ {pushes} pushes"
+        f" and ≥ {sends} sends",
+        failed,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pushes", type=int, default=200)
+    parser.add_argument("--sends", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=int.from_bytes(os.urandom(4)))
+    args = parser.parse_args()
+    raise SystemExit(asyncio.run(run(args.pushes, args.sends, args.seed)))
+
+
+if __name__ == "__main__":
+    main()
