@@ -37,6 +37,7 @@ from typing import Any
 from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
+import orjson
 
 from .const import DOMAIN
 
@@ -95,7 +96,7 @@ def read_journal(journal: Path) -> list[Record]:
     records = []
     for line in journal.read_bytes().splitlines():
         try:
-            logs, meta, held_done = json.loads(line)
+            logs, meta, held_done = orjson.loads(line)
         except ValueError:
             continue
         records.append((logs, meta, held_done))
@@ -289,8 +290,7 @@ class EntryDatabase:
         )
         if not any(record):
             return
-        line = json.dumps(record, separators=(",", ":")) + "\n"
-        os.write(self._journal, line.encode())
+        os.write(self._journal, orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
         self._pending.append(record)
         if self._flush_timer is None:
             self._flush_timer = self.hass.loop.call_later(FLUSH_DELAY, self._flush_soon)
@@ -356,31 +356,39 @@ class EntryDatabase:
             await self.hass.async_add_executor_job(self._apply, records, journal)
 
     def _apply(self, records: list[Record], journal: Path) -> None:
-        """Write `records` in one transaction, then delete their journal."""
+        """Write `records` in one transaction, then delete their journal.
+
+        The records are merged first (the last change of a key wins): a
+        statement per table, not per record.
+        """
+        rows: dict[tuple[str, str], Any] = {}
+        gone: set[tuple[str, str]] = set()
+        named: dict[str, Any] = {}
+        held: list[tuple[int]] = []
+        for logs, meta, held_done in records:
+            for name, (changed, dropped) in logs.items():
+                for key, value in changed.items():
+                    rows[name, key] = value
+                    gone.discard((name, key))
+                for key in dropped:
+                    rows.pop((name, key), None)
+                    gone.add((name, key))
+            named.update(meta)
+            held.extend((row,) for row in held_done)
         with self._lock:
             db = _open_connection(self._writer)
             db.execute("BEGIN")
             try:
-                for logs, meta, held_done in records:
-                    for name, (changed, dropped) in logs.items():
-                        db.executemany(
-                            "INSERT OR REPLACE INTO log VALUES (?, ?, ?, ?)",
-                            [
-                                (name, key, *_encode(value))
-                                for key, value in changed.items()
-                            ],
-                        )
-                        db.executemany(
-                            "DELETE FROM log WHERE name = ? AND key = ?",
-                            [(name, key) for key in dropped],
-                        )
-                    db.executemany(
-                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                        [(name, json.dumps(value)) for name, value in meta.items()],
-                    )
-                    db.executemany(
-                        "DELETE FROM held WHERE id = ?", [(row,) for row in held_done]
-                    )
+                db.executemany(
+                    "INSERT OR REPLACE INTO log VALUES (?, ?, ?, ?)",
+                    [(*key, *_encode(value)) for key, value in rows.items()],
+                )
+                db.executemany("DELETE FROM log WHERE name = ? AND key = ?", gone)
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [(name, json.dumps(value)) for name, value in named.items()],
+                )
+                db.executemany("DELETE FROM held WHERE id = ?", held)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
