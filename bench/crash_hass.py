@@ -1,6 +1,6 @@
 """The Home Assistant process of `bench/crash.py`, killed and started again.
 
-    python bench/crash_hass.py CONFIG_DIR HTTP_PORT SIM_PORT
+    python bench/crash_hass.py CONFIG_DIR SIM_PORT
 
 Home Assistant as `hass -c CONFIG_DIR` runs it, with two additions for the
 test (neither part of the integration):
@@ -23,6 +23,7 @@ import json
 import os
 from pathlib import Path
 import sys
+import time
 from typing import Any
 
 from harness import add_gateway
@@ -31,8 +32,39 @@ WITNESSED = ("sms_gateway_sms_received", "sms_gateway_delivery_report")
 
 
 def witness(config_dir: Path) -> None:
-    """Every Home Assistant made from now on records the events it fires."""
+    """Every Home Assistant made from now on records the events it fires, and
+    when its HTTP server and the integration were each up (`window.jsonl`)."""
     from homeassistant import core
+    from homeassistant.components import http
+
+    window = os.open(
+        config_dir / "window.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    )
+
+    def moment(name: str) -> None:
+        line = json.dumps({"pid": os.getpid(), name: time.time()}) + "\n"
+        os.write(window, line.encode())
+
+    start = http.HomeAssistantHTTP.start
+
+    async def started(server: http.HomeAssistantHTTP) -> None:
+        await start(server)
+        moment("http")
+
+    http.HomeAssistantHTTP.start = started  # type: ignore[method-assign]
+
+    from homeassistant.components import webhook
+
+    register = webhook.async_register
+
+    def registered(
+        hass: core.HomeAssistant, domain: str, *args: Any, **kw: Any
+    ) -> None:
+        if domain == "sms_gateway":
+            moment("integration")
+        register(hass, domain, *args, **kw)
+
+    webhook.async_register = registered
 
     fd = os.open(config_dir / "witness.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     original = core.HomeAssistant.__init__
@@ -62,8 +94,12 @@ async def main(config_dir: Path, sim_port: int) -> None:
     assert hass is not None
     await hass.async_start()
     if not hass.config_entries.async_entries("sms_gateway"):
+        # The first start: the entry is added, and Home Assistant stops as it
+        # should (its stores written), for `bench/crash.py` to start it again.
         entry = await add_gateway(hass, "goip", sim_port)
+        await hass.async_stop()
         (config_dir / "webhook_id").write_text(entry.data["webhook_id"])
+        return
 
     class Send(HomeAssistantView):
         url = "/api/crash/send"

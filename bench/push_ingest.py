@@ -266,9 +266,7 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
         median = {
             name: (
                 middle(passes["rate"], lambda p: p.rate),
-                middle(
-                    passes["latency"], lambda p: percentile(p.latencies_ms, 0.99)
-                ),
+                middle(passes["latency"], lambda p: percentile(p.latencies_ms, 0.99)),
             )
             for name, passes in rounds.items()
         }

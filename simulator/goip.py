@@ -163,7 +163,8 @@ class GoipSimulator(Simulator):
         (pushed) -> succeeded with receipt (pushed). Returns the pushes made.
         """
         pushed = 0
-        for sub in itertools.chain.from_iterable(self.tasks.values()):
+        # a snapshot: a send may come in while a push waits for its answer
+        for sub in list(itertools.chain.from_iterable(self.tasks.values())):
             if sub.send == "unsend":
                 sub.goip_line = self._take_line(sub)
                 if sub.goip_line:
