@@ -282,10 +282,11 @@ class EntryDatabase:
         record: Record = (
             {
                 name: [changed, list(dropped)]
-                for name, (changed, dropped) in (logs or {}).items()
-                if changed or dropped
-            },
-            dict(meta or {}),
+                for name, (changed, dropped) in logs.items()
+            }
+            if logs
+            else {},
+            dict(meta) if meta else {},
             list(held_done),
         )
         if not any(record):

@@ -167,7 +167,11 @@ class Inbound:
         """Write what changed, in one transaction, before anything can run."""
         names = ("inbox_cursor", "layout") if all_meta else meta
         self.database.write(
-            {name: log.take_changes() for name, log in self._logs().items()},
+            {
+                name: changes
+                for name, log in self._logs().items()
+                if (changes := log.take_changes())
+            },
             {name: getattr(self, name) for name in names},
             held_done,
         )

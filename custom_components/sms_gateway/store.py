@@ -119,8 +119,10 @@ class BoundedLog:
         self.changed.pop(key, None)
         self.gone.add(key)
 
-    def take_changes(self) -> tuple[dict[str, Any], set[str]]:
+    def take_changes(self) -> tuple[dict[str, Any], set[str]] | None:
         """What changed since the last call: (added or replaced, dropped)."""
+        if not self.changed and not self.gone:
+            return None
         changes = self.changed, self.gone
         self.changed, self.gone = {}, set()
         return changes
