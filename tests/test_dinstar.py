@@ -31,7 +31,7 @@ from custom_components.sms_gateway.const import (
 )
 from simulator.dinstar import SN, DinstarSimulator
 
-from .conftest import PASSWORD, WEBHOOK_ID, next_poll, snapshot_entities
+from .conftest import PASSWORD, WEBHOOK_ID, next_poll, snapshot_entities, until
 from .stored import on_disk
 from .test_dinstar_client import refused_handshakes
 
@@ -423,3 +423,23 @@ async def test_an_empty_inbox_is_a_baseline_too(
     await next_poll(hass, freezer)
     assert [e.data["text"] for e in received] == ["the very first"]
     await hass.config_entries.async_unload(dinstar_entry.entry_id)
+
+
+async def test_the_ids_of_a_send_are_on_disk_before_it_leaves(
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
+) -> None:
+    """Dinstar's message ids are ours (user_id): kept before the request goes,
+    so a crash while it is on its way still matches its reports."""
+    dinstar_sim.fault = "timeout"
+    sending = hass.async_create_task(
+        send(hass, recipients=["13600000000", "13611111111"], message="hi")
+    )
+    await until(lambda: dinstar_sim.held > 0)
+    stored = on_disk(hass, dinstar.entry_id)["sent"]
+    assert sorted(record["recipient"] for record in stored.values()) == [
+        "13600000000",
+        "13611111111",
+    ]
+    dinstar_sim.release()
+    response = await sending
+    assert sorted(stored) == sorted(m["message_id"] for m in response["messages"])

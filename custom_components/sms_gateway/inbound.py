@@ -34,6 +34,7 @@ from .gateways.models import (
     InboundItem,
     IncomingSms,
     PortEvent,
+    RecipientResult,
     SendResult,
     UssdReply,
 )
@@ -213,11 +214,22 @@ class Inbound:
         return [recipient for recipient in recipients if recipient in done]
 
     @callback
-    def track_sent(self, result: SendResult, port: str | None, text: str = "") -> None:
-        """Remember sent messages so their reports can be matched and polled."""
+    def track_sent(
+        self,
+        results: SendResult | Iterable[RecipientResult],
+        port: str | None,
+        text: str = "",
+    ) -> None:
+        """Remember sent messages so their reports can be matched and polled.
+
+        Written before this returns (`SendRequest.track` calls it as the ids
+        become known).
+        """
         now = time.time()
         digest = text_digest(text)
-        sent = [item for item in result.results if item.accepted and item.message_id]
+        if isinstance(results, SendResult):
+            results = results.results
+        sent = [item for item in results if item.accepted and item.message_id]
         self.sent.add_all(
             {
                 str(item.message_id): {

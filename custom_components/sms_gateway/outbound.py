@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 import re
 
 from homeassistant.core import HomeAssistant
@@ -64,6 +65,7 @@ async def async_send_sms(
         encoding=encoding,
         delivery_report=delivery_report,
         extension=extension,
+        track=partial(data.inbound.track_sent, port=port, text=message),
     )
     request, merged = _check(entry, request)
     request, repeated = _without_repeats(entry, request)
@@ -71,8 +73,7 @@ async def async_send_sms(
     if not request.recipients:
         return SendResult(results=(), merged=tuple(merged))
     with translate_errors(HomeAssistantError, reauth=(hass, entry)):
-        result = await data.gateway.async_send(request)
-    data.inbound.track_sent(result, port, message)
+        result = await data.gateway.async_send(request)  # tracked as it goes
     return replace(result, merged=(*result.merged, *merged))
 
 

@@ -354,6 +354,7 @@ class Gateway(ABC):
 
     async def _send_in_chunks(
         self,
+        request: SendRequest,
         numbers: list[str],
         merged: list[str],
         send_chunk: Callable[[list[str]], Awaitable[list[RecipientResult]]],
@@ -362,7 +363,8 @@ class Gateway(ABC):
 
         `send_chunk` raises `GatewayRejectedError` for a refused request, which
         refuses only its recipients; when every request was refused, the first
-        refusal is raised.
+        refusal is raised. Each request's results go to `request.track` as
+        its answer comes.
         """
         semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
         refusals: list[GatewayRejectedError] = []
@@ -370,7 +372,10 @@ class Gateway(ABC):
         async def bounded(chunk: list[str]) -> list[RecipientResult]:
             async with semaphore:
                 try:
-                    return await send_chunk(chunk)
+                    results = await send_chunk(chunk)
+                    if request.track is not None:
+                        request.track(results)
+                    return results
                 except GatewayRejectedError as err:
                     refusals.append(err)
                     return [

@@ -131,7 +131,7 @@ class Cloud467890Gateway(SnapshotIdentified):
                 raise GatewayPayloadError("a send without msgid")
             return accepted_in_task(msgid, chunk)
 
-        return await self._send_in_chunks(numbers, merged, send_chunk)
+        return await self._send_in_chunks(request, numbers, merged, send_chunk)
 
     @classmethod
     def parse_push(

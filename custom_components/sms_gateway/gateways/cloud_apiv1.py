@@ -158,7 +158,7 @@ class CloudApiV1Gateway(SnapshotIdentified):
                 task_id, chunk, [f"{task_id}|{mask(number)}" for number in chunk]
             )
 
-        return await self._send_in_chunks(numbers, merged, send_chunk)
+        return await self._send_in_chunks(request, numbers, merged, send_chunk)
 
     async def async_query_reports(
         self,

@@ -351,6 +351,13 @@ class DinstarGateway(Gateway):
             param = [
                 {"number": n, "user_id": i} for n, i in zip(chunk, ids, strict=True)
             ]
+            if request.track is not None:  # the ids are ours: kept before they leave
+                request.track(
+                    [
+                        RecipientResult(number, str(user_id), accepted=True)
+                        for number, user_id in zip(chunk, ids, strict=True)
+                    ]
+                )
             answer = await self._call(
                 "POST", "/api/send_sms", payload={**base, "param": param}, ok=(202,)
             )
@@ -360,7 +367,7 @@ class DinstarGateway(Gateway):
                 for number, user_id in zip(chunk, ids, strict=True)
             ]
 
-        return await self._send_in_chunks(numbers, merged, send_chunk)
+        return await self._send_in_chunks(request, numbers, merged, send_chunk)
 
     async def async_cancel_task(self, task_id: str) -> None:
         """`stop_sms`: drop what of a send request is still queued."""

@@ -189,7 +189,7 @@ class GoipGateway(SnapshotIdentified):
                 reason, kind=REJECT_KINDS.get(reason, RejectKind.GATEWAY_FAILURE)
             )
 
-        return await self._send_in_chunks(numbers, merged, send_chunk)
+        return await self._send_in_chunks(request, numbers, merged, send_chunk)
 
     async def async_query_reports(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -194,6 +195,12 @@ class SendRequest:
     # The recipients are already in the vendor's form, each once
     # (`Gateway.unique_recipients` made them so): they are not read again.
     normalized: bool = False
+    # Called with results as soon as their message ids are known: before the
+    # request leaves where the ids are the client's (Dinstar's user_id), as
+    # each request's answer comes otherwise. Its caller keeps them durably.
+    track: Callable[[list[RecipientResult]], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 # Not frozen: a bulk send makes one per recipient, and a frozen dataclass

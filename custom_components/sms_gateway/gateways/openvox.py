@@ -341,7 +341,7 @@ class OpenvoxGateway(SnapshotIdentified):
                 )
             ]
 
-        return await self._send_in_chunks(numbers, merged, send_one)
+        return await self._send_in_chunks(request, numbers, merged, send_one)
 
     async def async_query_reports(
         self,
