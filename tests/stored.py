@@ -29,9 +29,9 @@ def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
     try:
         found: dict[str, Any] = {}
         for name, key, at, value in db.execute("SELECT name, key, at, value FROM log"):
-            found.setdefault(name, {})[key] = at if value is None else json.loads(value)
+            found.setdefault(name, {})[key] = at if value is None else _read(value)
         for name, value in db.execute("SELECT name, value FROM meta"):
-            found[name] = json.loads(value)
+            found[name] = _read(value)
         held = {row for (row,) in db.execute("SELECT id FROM held")}
     finally:
         db.close()
@@ -46,6 +46,14 @@ def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
             held.difference_update(held_done)
     found["held"] = len(held)
     return found
+
+
+def _read(value: str) -> Any:
+    """JSON as written; what is not JSON as it is."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def put_meta(hass: HomeAssistant, entry_id: str, name: str, value: Any) -> None:

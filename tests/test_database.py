@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 import sqlite3
+import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -122,3 +123,31 @@ async def test_held_pushes_are_bounded(
     held = await database.async_held()
     assert [push.body for push in held] == [b"2", b"3", b"4"]
     assert held[0].headers == [["Content-Type", "text/plain"]]
+
+
+async def test_rows_that_cannot_be_read_are_left_out(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A value another version wrote differently: the rest loads, one warning
+    names what was left out, and an unreadable held push is dropped."""
+    database = await databases(hass).async_get("entry")
+    database.hold("POST", {}, {}, b"{}")
+    await databases(hass).async_close_all()
+    db = sqlite3.connect(database_path(hass, "entry"), isolation_level=None)
+    db.executemany(
+        "INSERT INTO log VALUES (?, ?, ?, ?)",
+        [("seen", "sms:kept", time.time(), None), ("sent", "1.1", 0, "{not json")],
+    )
+    db.execute("INSERT INTO meta VALUES ('inbox_cursor', '{not json')")
+    db.execute("UPDATE held SET headers = '{not json'")
+    db.close()
+
+    caplog.set_level(logging.WARNING)
+    inbound = Inbound(hass, "entry", "goip")
+    await inbound.async_load()
+    assert list(inbound.seen.items) == ["sms:kept"]
+    assert "left out: inbox_cursor (not readable); sent: 1 of 1 entries" in caplog.text
+    assert await inbound.database.async_held() == []
+    await inbound.database.async_flush()
+    assert on_disk(hass, "entry")["held"] == 0
+    assert "sent" not in on_disk(hass, "entry")  # the unreadable row is gone

@@ -307,7 +307,7 @@ class EntryDatabase:
         """Keep a push for when the entry is loaded (then `async_held`)."""
         db = _open_connection(self._loop_db)
         db.execute("BEGIN IMMEDIATE")
-        try:
+        with db:  # commits, or rolls back on an error
             db.execute(
                 "INSERT INTO held (at, method, query, headers, body)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -323,10 +323,6 @@ class EntryDatabase:
                 "DELETE FROM held WHERE id <= (SELECT MAX(id) FROM held) - ?",
                 (MAX_HELD,),
             )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     @callback
     def _flush_soon(self) -> None:
@@ -379,7 +375,7 @@ class EntryDatabase:
         with self._lock:
             db = _open_connection(self._writer)
             db.execute("BEGIN")
-            try:
+            with db:  # commits, or rolls back on an error
                 db.executemany(
                     "INSERT OR REPLACE INTO log VALUES (?, ?, ?, ?)",
                     [(*key, *_encode(value)) for key, value in rows.items()],
@@ -390,10 +386,6 @@ class EntryDatabase:
                     [(name, json.dumps(value)) for name, value in named.items()],
                 )
                 db.executemany("DELETE FROM held WHERE id = ?", held)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
         journal.unlink(missing_ok=True)
 
 
