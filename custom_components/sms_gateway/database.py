@@ -178,11 +178,7 @@ class EntryDatabase:
             self._apply(read_journal(journal), journal)
         if journals:
             self._journal_number = int(journals[-1].name.rsplit(".", 1)[1]) + 1
-        self._journal = os.open(
-            self._journal_path(self._journal_number),
-            os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-            0o600,
-        )
+        self._open_journal()
 
     def _connect(
         self, synchronous: str, autocheckpoint: int = 1000
@@ -205,6 +201,14 @@ class EntryDatabase:
             db.close()
             raise
         return db
+
+    def _open_journal(self) -> None:
+        """The journal file of `_journal_number`, for appending."""
+        self._journal = os.open(
+            self._journal_path(self._journal_number),
+            os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+            0o600,
+        )
 
     def _journal_path(self, number: int) -> Path:
         return self.path.with_name(f"{self.path.name}.journal.{number}")
@@ -345,11 +349,7 @@ class EntryDatabase:
             journal = self._journal_path(self._journal_number)
             self._journal_number += 1
             os.close(self._journal)
-            self._journal = os.open(
-                self._journal_path(self._journal_number),
-                os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-                0o600,
-            )
+            self._open_journal()
             await self.hass.async_add_executor_job(self._apply, records, journal)
 
     def _apply(self, records: list[Record], journal: Path) -> None:
