@@ -254,6 +254,9 @@ async def run(pushes: int, sends: int, seed: int, frontend: bool) -> int:
     await hass.start()  # the first start adds the entry, and stops
     assert hass.process
     await hass.process.wait()
+    if not (config_dir / "webhook_id").exists():
+        log = (config_dir / "hass.log").read_text().splitlines()
+        raise SystemExit("\n".join(["The first start added no entry:", *log[-20:]]))
     webhook = (config_dir / "webhook_id").read_text()
     await hass.start()
     watching = asyncio.create_task(watch(hass, session))
