@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 import contextlib
 from datetime import datetime
 import json
+import threading
 from typing import Any
 
 import aiohttp
 import pytest
 
+from custom_components.sms_gateway.gateways import dinstar, parse
 from custom_components.sms_gateway.gateways.dinstar import DinstarGateway
 from custom_components.sms_gateway.gateways.errors import (
     GatewayAuthError,
@@ -484,3 +486,31 @@ async def test_what_a_vendor_cannot_do_raises(
         await gateway.async_poll_incoming(None)
     with pytest.raises(GatewayError):
         await gateway.async_cancel_task("1")
+
+
+@pytest.mark.parametrize("large", [False, True])
+async def test_a_large_inbox_is_read_outside_the_event_loop(
+    session: aiohttp.ClientSession,
+    dinstar_sim: DinstarSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    large: bool,
+) -> None:
+    """An answer past LARGE_ANSWER is decoded, and a list past LARGE_LIST turned
+    into models, in a thread of the executor: 4 MiB of inbox would hold the
+    event loop some 160 ms. Small ones stay in the loop (a thread costs more)."""
+    monkeypatch.setattr(parse, "LARGE_ANSWER", 1000 if large else 10**9)
+    monkeypatch.setattr(parse, "LARGE_LIST", 5 if large else 10**9)
+    threads: set[str] = set()
+    for module, name in ((parse, "loads_lenient"), (dinstar, "_incoming")):
+        original = getattr(module, name)
+
+        def recorded(*args: Any, _original: Any = original) -> Any:
+            threads.add(threading.current_thread().name)
+            return _original(*args)
+
+        monkeypatch.setattr(module, name, recorded)
+    for index in range(10):
+        await dinstar_sim.inject_incoming(1, "10086", f"sms {index} " + "x" * 100)
+    found, cursor = await client(session, dinstar_sim).async_poll_incoming(None)
+    assert (len(found), cursor) == (10, "10")
+    assert (threads != {threading.main_thread().name}) is large

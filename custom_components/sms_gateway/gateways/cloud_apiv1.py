@@ -48,7 +48,8 @@ from .parse import (
     as_int,
     as_local_time,
     as_text,
-    loads_lenient,
+    convert_all,
+    loads_answer,
     read_fields,
 )
 
@@ -115,7 +116,7 @@ class CloudApiV1Gateway(SnapshotIdentified):
             raise GatewayConnectionError(
                 f"the platform answered HTTP {response.status}"
             )
-        answer = loads_lenient(response.body)
+        answer = await loads_answer(response.body)
         if not isinstance(answer, dict):
             raise GatewayPayloadError(f"{api} did not answer an object")
         code, message = as_text(answer.get("code")), as_text(answer.get("message"))
@@ -172,7 +173,7 @@ class CloudApiV1Gateway(SnapshotIdentified):
         self, cursor: str | None
     ) -> tuple[list[InboundItem], str | None]:
         """`mo`: the MO messages not handed out before (no cursor needed)."""
-        return [_incoming(item) for item in _items(await self._call("mo"))], cursor
+        return await convert_all(_items(await self._call("mo")), _incoming), cursor
 
     @classmethod
     def parse_push(

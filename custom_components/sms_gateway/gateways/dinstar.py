@@ -63,7 +63,8 @@ from .parse import (
     as_int,
     as_local_time,
     as_text,
-    loads_lenient,
+    convert_all,
+    loads_answer,
     read_json_push,
 )
 from .text import Encoding, encoding_of
@@ -302,7 +303,7 @@ class DinstarGateway(Gateway):
                 raise GatewayAuthError("the gateway refused the username or password")
         if response.status != 200:
             raise GatewayConnectionError(f"the gateway answered HTTP {response.status}")
-        answer = loads_lenient(response.body)
+        answer = await loads_answer(response.body)
         if not isinstance(answer, dict):
             raise GatewayPayloadError(f"{path} did not answer an object")
         return answer
@@ -597,7 +598,7 @@ class DinstarGateway(Gateway):
         """
         params = {"flag": "all", "incoming_sms_id": as_int(cursor) or 0}
         answer = await self._call("GET", "/api/query_incoming_sms", params=params)
-        received = [_incoming(item) for item in _list(answer, "sms")]
+        received = await convert_all(_list(answer, "sms"), _incoming)
         ids = [as_int(sms.message_id) or 0 for sms in received]
         return list(received), str(max(ids)) if ids else cursor
 

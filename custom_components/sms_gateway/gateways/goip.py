@@ -43,7 +43,7 @@ from .parse import (
     as_int,
     as_local_time,
     as_text,
-    loads_lenient,
+    loads_answer,
     read_json_push,
 )
 
@@ -130,7 +130,7 @@ class GoipGateway(SnapshotIdentified):
             raise GatewayConnectionError(
                 f"the SMS Server answered HTTP {response.status}"
             )
-        return loads_lenient(response.body)
+        return await loads_answer(response.body)
 
     def identity(self, status: GatewayStatus) -> GatewayInfo:
         """The SMS Server has no identity call: listing its lines proves access."""

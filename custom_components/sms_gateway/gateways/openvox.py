@@ -49,7 +49,7 @@ from .parse import (
     as_int,
     as_local_time,
     as_text,
-    loads_lenient,
+    loads_answer,
     read_fields,
 )
 
@@ -195,7 +195,7 @@ class OpenvoxGateway(SnapshotIdentified):
             return 401, None
         if response.status != 200:
             raise GatewayConnectionError(f"the gateway answered HTTP {response.status}")
-        answer = loads_lenient(response.body)
+        answer = await loads_answer(response.body)
         if not isinstance(answer, dict):
             raise GatewayPayloadError(f"{path} did not answer an object")
         code = as_int(answer.get("code"))
