@@ -43,6 +43,7 @@ from .parse import (
     as_int,
     as_local_time,
     as_text,
+    convert_all,
     loads_answer,
     read_json_push,
 )
@@ -208,8 +209,8 @@ class GoipGateway(SnapshotIdentified):
                 raise GatewayPayloadError("querysms did not answer a list")
             reports.extend(
                 report
-                for item in answer
-                if (report := _report(item)).message_id in sub_tasks
+                for report in await convert_all(answer, _report)
+                if report.message_id in sub_tasks
             )
         return reports
 
