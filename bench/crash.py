@@ -44,6 +44,7 @@ from harness import PASSWORD, ROOT, USERNAME, free_port, verdict, write_config
 from simulator.goip import GoipSimulator
 
 QUIET = ClientTimeout(total=5)
+MIN_KILLS = 3
 
 
 class RetryingGoip(GoipSimulator):
@@ -290,6 +291,9 @@ async def run(pushes: int, sends: int, seed: int, frontend: bool) -> int:
     await sim.stop()
 
     print(f"{hass.kills} kills in {time.monotonic() - started:.0f} s (seed {seed})")
+    if hass.kills < MIN_KILLS:
+        print(f"fewer than {MIN_KILLS} kills: the run showed too little")
+        return 1
     return judge(config_dir, sim.acknowledged, sent, pushes, sends)
 
 
