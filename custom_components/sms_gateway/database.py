@@ -225,9 +225,12 @@ class EntryDatabase:
     def _close(self) -> None:
         os.close(self._journal)
         self._journal_path(self._journal_number).unlink(missing_ok=True)
-        for db in (self._loop_db, self._writer):
-            if db is not None:
-                db.close()
+        if self._loop_db is not None:
+            self._loop_db.close()
+        if self._writer is not None:
+            # the WAL into the database: the next start reads one file
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._writer.close()
         self._writer = self._loop_db = None
 
     # -- reading -----------------------------------------------------------
@@ -241,10 +244,13 @@ class EntryDatabase:
         stored = Stored(newer=self._newer)
         with self._lock:
             db = _open_connection(self._writer)
+            # in no order: `BoundedLog.load` puts each log in the order of its times
             for name, key, at, value in db.execute(
-                "SELECT name, key, at, value FROM log ORDER BY at"
-            ):
-                stored.logs.setdefault(name, {})[key] = _decode(value, at)
+                "SELECT name, key, at, value FROM log"
+            ).fetchall():
+                stored.logs.setdefault(name, {})[key] = (
+                    at if value is None else _decode(value)
+                )
             for name, value in db.execute("SELECT name, value FROM meta"):
                 try:
                     stored.meta[name] = json.loads(value)
@@ -376,17 +382,33 @@ class EntryDatabase:
             db = _open_connection(self._writer)
             db.execute("BEGIN")
             with db:  # commits, or rolls back on an error
-                db.executemany(
-                    "INSERT OR REPLACE INTO log VALUES (?, ?, ?, ?)",
-                    [(*key, *_encode(value)) for key, value in rows.items()],
+                # One statement per table, its rows in one JSON parameter: a
+                # statement per row would give up and take back the GIL at
+                # each row, and wait for the busy event loop to let go of it.
+                db.execute(
+                    "INSERT OR REPLACE INTO log (name, key, at, value)"
+                    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
+                    " json_extract(value, '$[2]'), json_extract(value, '$[3]')"
+                    " FROM json_each(?)",
+                    (_rows([(*key, *_encode(value)) for key, value in rows.items()]),),
                 )
-                db.executemany("DELETE FROM log WHERE name = ? AND key = ?", gone)
+                db.execute(
+                    "DELETE FROM log WHERE (name, key) IN"
+                    " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+                    " FROM json_each(?))",
+                    (_rows(list(gone)),),
+                )
                 db.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [(name, json.dumps(value)) for name, value in named.items()],
                 )
                 db.executemany("DELETE FROM held WHERE id = ?", held)
         journal.unlink(missing_ok=True)
+
+
+def _rows(rows: list[Any]) -> str:
+    """Rows as one JSON array, for `json_each`."""
+    return orjson.dumps(rows).decode()
 
 
 def _open_connection(db: sqlite3.Connection | None) -> sqlite3.Connection:
@@ -402,10 +424,8 @@ def _encode(value: Any) -> tuple[float, str | None]:
     return float(value), None
 
 
-def _decode(value: str | None, at: float) -> Any:
-    """A log's value as written; what cannot be read stays unreadable."""
-    if value is None:
-        return at
+def _decode(value: str) -> Any:
+    """A log's record as written; what cannot be read stays unreadable."""
     try:
         return json.loads(value)
     except ValueError:
