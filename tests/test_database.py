@@ -87,13 +87,14 @@ async def test_a_crash_leaves_the_journal_that_the_next_start_reads(
     hass: HomeAssistant,
 ) -> None:
     """Killed before the database had them: the next process reads the journal
-    into it first; a line the crash cut short is left out."""
+    into it first; a line the crash cut short, or one that is no record, is
+    left out."""
     inbound = Inbound(hass, "entry", "goip")
     await inbound.async_load()
     inbound.process([IncomingSms(sender="1", text="before the crash")])
     path = database_path(hass, "entry")
     with journal_files(path)[-1].open("ab") as journal:
-        journal.write(b'[{"seen":[{"sms:cut')
+        journal.write(b'7\n[{"seen":[{"sms:cut')
     del hass.data[DATABASES]  # a new process: nothing of the old one is left
 
     after = Inbound(hass, "entry", "goip")

@@ -97,7 +97,7 @@ def read_journal(journal: Path) -> list[Record]:
     for line in journal.read_bytes().splitlines():
         try:
             logs, meta, held_done = orjson.loads(line)
-        except ValueError:
+        except (ValueError, TypeError):  # cut short, or not a record
             continue
         records.append((logs, meta, held_done))
     return records
