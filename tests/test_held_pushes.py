@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
@@ -158,3 +158,18 @@ async def test_a_removed_entry_takes_no_more_pushes(
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert WEBHOOK_ID not in hass.data["webhook"]
+
+
+async def test_a_disabled_entry_holds_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Disabled by the user, an entry takes no pushes (Home Assistant's own
+    200); enabled again, it takes them anew."""
+    await hass.config_entries.async_set_disabled_by(
+        init_integration.entry_id, ConfigEntryDisabler.USER
+    )
+    await hass.async_block_till_done()
+    assert WEBHOOK_ID not in hass.data["webhook"]
+    await hass.config_entries.async_set_disabled_by(init_integration.entry_id, None)
+    await hass.async_block_till_done()
+    assert WEBHOOK_ID in hass.data["webhook"]

@@ -127,6 +127,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
         return False
     if data.notify_service is not None:
         await data.notify_service.async_unregister_services()
+    if not pushes_expected(entry):  # disabled: nothing is held for it
+        async_unregister_webhook(hass, entry)
     await data.gateway.async_close()
     return True
 

@@ -33,10 +33,11 @@ from .gateways.parse import content_encoding
 
 
 def pushes_expected(entry: ConfigEntry) -> bool:
-    """The entry's gateway pushes to it (and it is not set to poll only)."""
+    """The entry's gateway pushes to it: not set to poll only, not disabled."""
     return (
         Capability.PUSH in GATEWAYS[entry.data[CONF_VENDOR]].capabilities
         and entry.options.get(CONF_RECEIVE_MODE) != RECEIVE_POLL
+        and entry.disabled_by is None
     )
 
 
@@ -58,7 +59,7 @@ def async_register_webhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Register (or register anew, with the entry's options) its webhook.
 
     It stays registered while the entry is unloaded: only removing the entry,
-    or setting it to poll only, ends it.
+    disabling it, or setting it to poll only, ends it.
     """
     gateway = GATEWAYS[entry.data[CONF_VENDOR]]
     webhook_id = entry.data[CONF_WEBHOOK_ID]
@@ -82,7 +83,7 @@ def async_register_webhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
 
 @callback
 def async_unregister_webhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """No more pushes for the entry (removed, or set to poll only)."""
+    """No more pushes for the entry (removed, disabled, or set to poll only)."""
     webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
 
 
