@@ -32,7 +32,6 @@ import os
 from pathlib import Path
 import random
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -200,14 +199,16 @@ def witnessed(config_dir: Path) -> list[dict[str, Any]]:
 
 
 def stored_sent(config_dir: Path) -> set[str]:
-    """The message ids in the entry's database."""
+    """The message ids the next start would read: the entry's database with
+    the journal lines the last kill left, read into it as a start does."""
+    from custom_components.sms_gateway.database import EntryDatabase
+
     found: set[str] = set()
     for path in (config_dir / ".storage").glob("sms_gateway.*.db"):
-        db = sqlite3.connect(path)
-        found.update(
-            key for (key,) in db.execute("SELECT key FROM log WHERE name = 'sent'")
-        )
-        db.close()
+        database = EntryDatabase(None, path)  # type: ignore[arg-type]
+        database._open()
+        found.update(database._read().logs.get("sent", {}))
+        database._close()
     return found
 
 
@@ -348,7 +349,7 @@ def judge(
     )
     for problem in (*lost[:10], *twice[:10], *unstored[:10]):
         print(f"  {problem}")
-    failed = bool(lost or twice or unstored)
+    failed = int(bool(lost or twice or unstored))
     if failed:
         print(f"Home Assistant's log and the witness: {config_dir}")
     return verdict(
