@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -420,3 +421,39 @@ def test_ussd_push() -> None:
     assert (reply.port, reply.text, reply.session_id) == ("3", "Balance 5", "7")
     with pytest.raises(GatewayPayloadError):
         OpenvoxGateway.parse_push("GET", {"port": "3", "id": "7"}, {}, b"")
+
+
+async def test_a_long_inbox_page_lets_the_loop_run(
+    session: aiohttp.ClientSession,
+    openvox_sim: OpenvoxSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page longer than LARGE_LIST entries is read in slices with the loop
+    running between them (a gateway may answer more than it was asked for)."""
+    from custom_components.sms_gateway.gateways import openvox
+
+    monkeypatch.setattr(openvox, "LARGE_LIST", 2)
+    for index in range(5):
+        await openvox_sim.inject_incoming(1, "10086", f"sms {index}")
+    ran: list[int] = []
+    seen_at: list[int] = []  # how often the other task had run, at each entry
+    incoming = openvox._incoming
+
+    def recorded(entry: Any, **kwargs: Any) -> Any:
+        seen_at.append(len(ran))
+        return incoming(entry, **kwargs)
+
+    monkeypatch.setattr(openvox, "_incoming", recorded)
+
+    async def beside() -> None:
+        while True:
+            ran.append(len(ran))
+            await asyncio.sleep(0)
+
+    other = asyncio.ensure_future(beside())
+    gateway = client(session, openvox_sim)
+    found, _ = await gateway.async_poll_incoming(None)
+    other.cancel()
+    assert len(found) == 5
+    # one page of five, read in slices of two: the other task ran in between
+    assert seen_at[0] < seen_at[2] < seen_at[4]

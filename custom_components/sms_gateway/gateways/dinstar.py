@@ -511,7 +511,7 @@ class DinstarGateway(Gateway):
             if moment is not None:
                 query[key] = moment.strftime("%Y-%m-%d %H:%M:%S")
         answer = await self._call("POST", "/api/get_cdr", payload=query)
-        return [_call(item) for item in _list(answer, "cdr")]
+        return await convert_all(_list(answer, "cdr"), _call)
 
     async def async_stk_view(self, port: str) -> StkView:
         """`GetSTKView` (answers carry no `error_code`)."""

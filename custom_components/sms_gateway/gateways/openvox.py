@@ -46,6 +46,7 @@ from .models import (
     UssdReply,
 )
 from .parse import (
+    LARGE_LIST,
     as_int,
     as_local_time,
     as_text,
@@ -398,8 +399,10 @@ class OpenvoxGateway(SnapshotIdentified):
             entries = data.get("sms") if isinstance(data, dict) else None
             if not isinstance(entries, list):
                 raise GatewayPayloadError(f"{path} answered no list of sms")
-            for entry in entries:
+            for index, entry in enumerate(entries, 1):
                 yield entry
+                if index % LARGE_LIST == 0:  # a page longer than asked for
+                    await asyncio.sleep(0)  # lets the loop run between slices
             if page >= (as_int(data.get("counts")) or 1) or not entries:
                 return
 
