@@ -81,13 +81,19 @@ def database_path(hass: HomeAssistant, entry_id: str) -> Path:
     return Path(hass.config.path(".storage", f"{DOMAIN}.{entry_id}.db"))
 
 
+def journal_number(journal: Path) -> int | None:
+    """The number a journal file's name ends with."""
+    number = journal.name.rsplit(".", 1)[1]
+    return int(number) if number.isdigit() else None
+
+
 def journal_files(path: Path) -> list[Path]:
     """The journal files beside the database at `path`, oldest first."""
-    found = []
-    for journal in path.parent.glob(f"{path.name}.journal.*"):
-        number = journal.name.rsplit(".", 1)[1]
-        if number.isdigit():
-            found.append((int(number), journal))
+    found = [
+        (number, journal)
+        for journal in path.parent.glob(f"{path.name}.journal.*")
+        if (number := journal_number(journal)) is not None
+    ]
     return [journal for _, journal in sorted(found)]
 
 
@@ -177,7 +183,7 @@ class EntryDatabase:
         for journal in journals:
             self._apply(read_journal(journal), journal)
         if journals:
-            self._journal_number = int(journals[-1].name.rsplit(".", 1)[1]) + 1
+            self._journal_number = (journal_number(journals[-1]) or 0) + 1
         self._open_journal()
 
     def _connect(
