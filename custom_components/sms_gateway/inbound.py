@@ -106,8 +106,6 @@ class Inbound:
         self._db = await databases(self.hass).async_get(self.entry_id)
         stored = await self._db.async_read()
         problems = [f"{name} (not readable)" for name in stored.problems]
-        if stored.newer is not None:
-            problems.append(f"written by a newer version ({stored.newer})")
         legacy = EntryStore(self.hass, self.entry_id)
         if (old := await legacy.async_load()) is not None:
             problems.extend(self._load(old, legacy.newer))
@@ -116,7 +114,7 @@ class Inbound:
             self._commit(all_meta=True)
             await legacy.async_remove()
         else:
-            problems.extend(self._load(stored.logs | stored.meta, None))
+            problems.extend(self._load(stored.logs | stored.meta, stored.newer))
             self._commit()  # what was dropped on the way
         if problems:
             LOGGER.warning(
