@@ -42,6 +42,25 @@ def test_bounded_log_drops_the_oldest_beyond_its_size() -> None:
     assert list(log.items) == ["d", "e", "c"]
 
 
+def test_a_key_dropped_and_added_again_is_kept_in_the_database() -> None:
+    """Dropped as the oldest, then seen again before the next write: the
+    changes say it is there (the database applies what changed, then what
+    went), one by one or in bulk."""
+    now = time.time()
+    for add_again in (
+        lambda log: log.add("a", now),
+        lambda log: log.add_all({"a": now}),
+    ):
+        log = BoundedLog(max_items=2, max_age=3600)
+        for key in "abc":
+            log.add(key, now)
+        add_again(log)
+        changed, gone = log.take_changes() or ({}, set())
+        assert list(log.items) == ["c", "a"]
+        assert set(changed) == {"a", "c"}
+        assert gone == {"b"}
+
+
 def test_bounded_log_drops_what_is_too_old() -> None:
     log = BoundedLog(max_items=10, max_age=60)
     now = time.time()

@@ -80,6 +80,7 @@ class BoundedLog:
         items.pop(key, None)  # replaced: it moves to the end
         items[key] = value
         self.changed[key] = value
+        self.gone.discard(key)  # dropped since the last write, and back
         self.prune()
 
     def touch(self, key: str) -> None:
@@ -97,6 +98,8 @@ class BoundedLog:
             del items[key]  # replaced: it moves to the end
         items.update(added)
         self.changed.update(added)
+        if self.gone:
+            self.gone -= added.keys()
         self.prune()
 
     def prune(self, now: float | None = None) -> None:
