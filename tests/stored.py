@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import sqlite3
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 
 from custom_components.sms_gateway.database import (
+    Record,
     database_path,
+    decode_records,
     journal_files,
-    read_journal,
 )
+
+
+def read_journal(journal: Path) -> list[Record]:
+    """A journal file's records, as the next start reads them."""
+    return decode_records(journal.read_bytes().splitlines())
 
 
 def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:

@@ -20,12 +20,11 @@ from custom_components.sms_gateway.database import (
     database_path,
     databases,
     journal_files,
-    read_journal,
 )
 from custom_components.sms_gateway.gateways.models import IncomingSms
 from custom_components.sms_gateway.inbound import Inbound
 
-from .stored import on_disk
+from .stored import on_disk, read_journal
 
 
 async def test_a_file_that_is_not_a_database_is_moved_aside(

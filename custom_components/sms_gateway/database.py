@@ -97,10 +97,10 @@ def journal_files(path: Path) -> list[Path]:
     return [journal for _, journal in sorted(found)]
 
 
-def read_journal(journal: Path) -> list[Record]:
-    """A journal file's records; a line cut short by a crash is left out."""
+def decode_records(lines: Iterable[bytes]) -> list[Record]:
+    """Journal lines as records; a line cut short by a crash is left out."""
     records = []
-    for line in journal.read_bytes().splitlines():
+    for line in lines:
         try:
             logs, meta, held_done = orjson.loads(line)
         except (ValueError, TypeError):  # cut short, or not a record
@@ -147,7 +147,10 @@ class EntryDatabase:
         self._lock = threading.Lock()  # the writer connection, one thread at a time
         self._journal = -1  # the journal file's descriptor
         self._journal_number = 0
-        self._pending: list[Record] = []  # in the journal, not yet in the database
+        # In the journal, not yet in the database: the lines as written. Kept as
+        # bytes, not records: thousands of small dicts and lists living for
+        # FLUSH_DELAY would make each of the garbage collector's passes longer.
+        self._pending: list[bytes] = []
         self._flushes = asyncio.Lock()
         self._flush_timer: asyncio.TimerHandle | None = None
         self._newer: int | None = None
@@ -181,7 +184,7 @@ class EntryDatabase:
         self._loop_db = self._connect(synchronous="NORMAL", autocheckpoint=0)
         journals = journal_files(self.path)
         for journal in journals:
-            self._apply(read_journal(journal), journal)
+            self._apply(journal.read_bytes().splitlines(), journal)
         if journals:
             self._journal_number = (journal_number(journals[-1]) or 0) + 1
         self._open_journal()
@@ -307,8 +310,9 @@ class EntryDatabase:
         )
         if not any(record):
             return
-        os.write(self._journal, orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
-        self._pending.append(record)
+        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        os.write(self._journal, line)
+        self._pending.append(line)
         if self._flush_timer is None:
             self._flush_timer = self.hass.loop.call_later(FLUSH_DELAY, self._flush_soon)
 
@@ -355,17 +359,17 @@ class EntryDatabase:
             if self._flush_timer is not None:
                 self._flush_timer.cancel()
                 self._flush_timer = None
-            records, self._pending = self._pending, []
+            lines, self._pending = self._pending, []
             # The next lines go to a new journal file; this one goes once the
             # database has its lines.
             journal = self._journal_path(self._journal_number)
             self._journal_number += 1
             os.close(self._journal)
             self._open_journal()
-            await self.hass.async_add_executor_job(self._apply, records, journal)
+            await self.hass.async_add_executor_job(self._apply, lines, journal)
 
-    def _apply(self, records: list[Record], journal: Path) -> None:
-        """Write `records` in one transaction, then delete their journal.
+    def _apply(self, lines: list[bytes], journal: Path) -> None:
+        """Write the journal's `lines` in one transaction, then delete it.
 
         The records are merged first (the last change of a key wins): a
         statement per table, not per record.
@@ -374,7 +378,7 @@ class EntryDatabase:
         gone: set[tuple[str, str]] = set()
         named: dict[str, Any] = {}
         held: list[tuple[int]] = []
-        for logs, meta, held_done in records:
+        for logs, meta, held_done in decode_records(lines):
             for name, (changed, dropped) in logs.items():
                 for key, value in changed.items():
                     rows[name, key] = value
