@@ -9,17 +9,18 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.sms_gateway.database import (
+from custom_components.sms_gateway.database import database_path
+from custom_components.sms_gateway.journal import (
     Record,
-    database_path,
     decode_records,
     journal_files,
+    journal_lines,
 )
 
 
 def read_journal(journal: Path) -> list[Record]:
     """A journal file's records, as the next start reads them."""
-    return decode_records(journal.read_bytes().splitlines())
+    return decode_records(journal_lines(journal))
 
 
 def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:

@@ -19,10 +19,10 @@ from custom_components.sms_gateway.database import (
     SCHEMA_VERSION,
     database_path,
     databases,
-    journal_files,
 )
 from custom_components.sms_gateway.gateways.models import IncomingSms
 from custom_components.sms_gateway.inbound import Inbound
+from custom_components.sms_gateway.journal import journal_files
 
 from .stored import on_disk, read_journal
 
@@ -67,19 +67,22 @@ async def test_the_journal_is_written_into_the_database_in_one_go(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     """Group commit: the loop appends lines; FLUSH_DELAY after the first, the
-    executor writes them all in one transaction and the journal file goes."""
+    executor writes them all in one transaction and the journal file goes.
+    The next lines go to the spare file made ahead, and a new spare is made."""
     inbound = Inbound(hass, "entry", "goip")
     await inbound.async_load()
     path = database_path(hass, "entry")
     for index in range(25):
         inbound.process([IncomingSms(sender="1", text=f"sms {index}")])
-    assert [len(read_journal(j)) for j in journal_files(path)] == [25]
+    journals = journal_files(path)
+    assert [len(read_journal(j)) for j in journals] == [25, 0]  # in use, spare
     assert committed(path) == 0
     freezer.tick(FLUSH_DELAY)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert committed(path) == 25
-    assert [len(read_journal(j)) for j in journal_files(path)] == [0]
+    assert journal_files(path)[0] == journals[1]
+    assert [len(read_journal(j)) for j in journal_files(path)] == [0, 0]
 
 
 async def test_a_crash_leaves_the_journal_that_the_next_start_reads(
@@ -92,7 +95,10 @@ async def test_a_crash_leaves_the_journal_that_the_next_start_reads(
     await inbound.async_load()
     inbound.process([IncomingSms(sender="1", text="before the crash")])
     path = database_path(hass, "entry")
-    with journal_files(path)[-1].open("ab") as journal:
+    in_use = journal_files(path)[0]
+    written = len(in_use.read_bytes().rstrip(b"\0"))
+    with in_use.open("r+b") as journal:  # where the next line would have gone
+        journal.seek(written)
         journal.write(b'7\n[{"seen":[{"sms:cut')
     del hass.data[DATABASES]  # a new process: nothing of the old one is left
 
@@ -100,7 +106,8 @@ async def test_a_crash_leaves_the_journal_that_the_next_start_reads(
     await after.async_load()
     assert after.process([IncomingSms(sender="1", text="before the crash")]) == 0
     assert committed(path) == 1
-    assert [len(read_journal(j)) for j in journal_files(path)] == [0]
+    assert in_use not in journal_files(path)
+    assert [len(read_journal(j)) for j in journal_files(path)] == [0, 0]
 
 
 def committed(path: Path) -> int:

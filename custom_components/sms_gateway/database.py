@@ -27,7 +27,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 import json
 import logging
-import os
 from pathlib import Path
 import sqlite3
 import threading
@@ -40,6 +39,14 @@ from homeassistant.util.hass_dict import HassKey
 import orjson
 
 from .const import DOMAIN
+from .journal import (
+    JournalFile,
+    Record,
+    decode_records,
+    journal_files,
+    journal_lines,
+    journal_number,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,42 +78,13 @@ FLUSH_DELAY = 0.5
 # Pushes held for an entry that does not load: at most this many, the oldest go.
 MAX_HELD = 10_000
 
-# One journal line: each log's (changed, dropped), named values, held pushes done.
+# What changed of each log: (changed, dropped).
 type Changes = dict[str, tuple[Mapping[str, Any], Iterable[str]]]
-type Record = tuple[dict[str, list[Any]], dict[str, Any], list[int]]
 
 
 def database_path(hass: HomeAssistant, entry_id: str) -> Path:
     """Where one entry's database lives, beside Home Assistant's own stores."""
     return Path(hass.config.path(".storage", f"{DOMAIN}.{entry_id}.db"))
-
-
-def journal_number(journal: Path) -> int | None:
-    """The number a journal file's name ends with."""
-    number = journal.name.rsplit(".", 1)[1]
-    return int(number) if number.isdigit() else None
-
-
-def journal_files(path: Path) -> list[Path]:
-    """The journal files beside the database at `path`, oldest first."""
-    found = [
-        (number, journal)
-        for journal in path.parent.glob(f"{path.name}.journal.*")
-        if (number := journal_number(journal)) is not None
-    ]
-    return [journal for _, journal in sorted(found)]
-
-
-def decode_records(lines: Iterable[bytes]) -> list[Record]:
-    """Journal lines as records; a line cut short by a crash is left out."""
-    records = []
-    for line in lines:
-        try:
-            logs, meta, held_done = orjson.loads(line)
-        except (ValueError, TypeError):  # cut short, or not a record
-            continue
-        records.append((logs, meta, held_done))
-    return records
 
 
 @dataclass(slots=True)
@@ -145,8 +123,9 @@ class EntryDatabase:
         self._writer: sqlite3.Connection | None = None
         self._loop_db: sqlite3.Connection | None = None
         self._lock = threading.Lock()  # the writer connection, one thread at a time
-        self._journal = -1  # the journal file's descriptor
-        self._journal_number = 0
+        self._journal: JournalFile | None = None  # the lines go here
+        self._spare: JournalFile | None = None  # the next, made ahead
+        self._journal_number = 0  # of the next journal file to make
         # In the journal, not yet in the database: the lines as written. Kept as
         # bytes, not records: thousands of small dicts and lists living for
         # FLUSH_DELAY would make each of the garbage collector's passes longer.
@@ -184,10 +163,12 @@ class EntryDatabase:
         self._loop_db = self._connect(synchronous="NORMAL", autocheckpoint=0)
         journals = journal_files(self.path)
         for journal in journals:
-            self._apply(journal.read_bytes().splitlines(), journal)
+            self._apply(journal_lines(journal))
+            journal.unlink()
         if journals:
             self._journal_number = (journal_number(journals[-1]) or 0) + 1
-        self._open_journal()
+        self._journal = JournalFile(self._next_journal_path())
+        self._spare = JournalFile(self._next_journal_path())
 
     def _connect(
         self, synchronous: str, autocheckpoint: int = 1000
@@ -211,16 +192,12 @@ class EntryDatabase:
             raise
         return db
 
-    def _open_journal(self) -> None:
-        """The journal file of `_journal_number`, for appending."""
-        self._journal = os.open(
-            self._journal_path(self._journal_number),
-            os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-            0o600,
+    def _next_journal_path(self) -> Path:
+        """A journal file's name, numbered in the order they are written to."""
+        self._journal_number += 1
+        return self.path.with_name(
+            f"{self.path.name}.journal.{self._journal_number - 1}"
         )
-
-    def _journal_path(self, number: int) -> Path:
-        return self.path.with_name(f"{self.path.name}.journal.{number}")
 
     async def async_close(self) -> None:
         """Write the journal into the database, and close.
@@ -232,8 +209,10 @@ class EntryDatabase:
             await self.hass.async_add_executor_job(self._close)
 
     def _close(self) -> None:
-        os.close(self._journal)
-        self._journal_path(self._journal_number).unlink(missing_ok=True)
+        for journal in (self._journal, self._spare):
+            if journal is not None:
+                journal.remove()  # empty: flushed before
+        self._journal = self._spare = None
         if self._loop_db is not None:
             self._loop_db.close()
         if self._writer is not None:
@@ -311,7 +290,7 @@ class EntryDatabase:
         if not any(record):
             return
         line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-        os.write(self._journal, line)
+        _open_journal(self._journal).append(line)
         self._pending.append(line)
         if self._flush_timer is None:
             self._flush_timer = self.hass.loop.call_later(FLUSH_DELAY, self._flush_soon)
@@ -359,17 +338,29 @@ class EntryDatabase:
             if self._flush_timer is not None:
                 self._flush_timer.cancel()
                 self._flush_timer = None
+            if self._spare is None:  # the last flush failed
+                self._spare = await self.hass.async_add_executor_job(
+                    JournalFile, self._next_journal_path()
+                )
             lines, self._pending = self._pending, []
-            # The next lines go to a new journal file; this one goes once the
-            # database has its lines.
-            journal = self._journal_path(self._journal_number)
-            self._journal_number += 1
-            os.close(self._journal)
-            self._open_journal()
-            await self.hass.async_add_executor_job(self._apply, lines, journal)
+            # The next lines go to the spare journal file (made by the last
+            # flush); this one goes once the database has its lines.
+            done = _open_journal(self._journal)
+            self._journal, self._spare = self._spare, None
+            self._spare = await self.hass.async_add_executor_job(
+                self._flushed, lines, done, self._next_journal_path()
+            )
 
-    def _apply(self, lines: list[bytes], journal: Path) -> None:
-        """Write the journal's `lines` in one transaction, then delete it.
+    def _flushed(
+        self, lines: list[bytes], done: JournalFile, spare: Path
+    ) -> JournalFile:
+        """Apply `lines`, delete their journal file, make the next spare one."""
+        self._apply(lines)
+        done.remove()
+        return JournalFile(spare)
+
+    def _apply(self, lines: list[bytes]) -> None:
+        """Write the journal's `lines` in one transaction.
 
         The records are merged first (the last change of a key wins): a
         statement per table, not per record.
@@ -413,12 +404,17 @@ class EntryDatabase:
                     [(name, json.dumps(value)) for name, value in named.items()],
                 )
                 db.executemany("DELETE FROM held WHERE id = ?", held)
-        journal.unlink(missing_ok=True)
 
 
 def _rows(rows: list[Any]) -> str:
     """Rows as one JSON array, for `json_each`."""
     return orjson.dumps(rows).decode()
+
+
+def _open_journal(journal: JournalFile | None) -> JournalFile:
+    if journal is None:
+        raise RuntimeError("the database is not open")
+    return journal
 
 
 def _open_connection(db: sqlite3.Connection | None) -> sqlite3.Connection:
