@@ -161,6 +161,9 @@ class DinstarSimulator(Simulator):
         self.read_ids: set[int] = set()
         self.push_url: str | None = None
         self.push_kinds = set(PUSH_KINDS)
+        # Older firmware spells its result lists' key "result:" (Dinstar's own
+        # PHP demo recorded it from a real gateway's send_ussd answer).
+        self.result_key = "result"
         self.fail_numbers: set[str] = set()
         # number -> status_code of its status report (default 0, delivered)
         self.report_codes: dict[str, int] = {}
@@ -598,7 +601,7 @@ class DinstarSimulator(Simulator):
                 )
                 status = 200
             result.append({"port": number, "status": status})
-        return self._answer(202, result=result)
+        return self._answer(202, **{self.result_key: result})
 
     async def _query_ussd_reply(self, request: web.Request) -> web.Response:
         ports = self._ports_param(request)
@@ -623,7 +626,7 @@ class DinstarSimulator(Simulator):
             and (numbers is None or sms.number in numbers)
             and (ports is None or sms.port in ports)
         ]
-        return self._answer(200, result=results)
+        return self._answer(200, **{self.result_key: results})
 
     async def _query_deliver_status(self, request: web.Request) -> web.Response:
         body = await self._body(request)
@@ -648,7 +651,7 @@ class DinstarSimulator(Simulator):
             and (ports is None or sms.port in ports)
             and (after is None or sms.time >= after)
         ]
-        return self._answer(200, result=results)
+        return self._answer(200, **{self.result_key: results})
 
     async def _query_in_queue(self, request: web.Request) -> web.Response:
         return self._answer(200, in_queue=self._queued())

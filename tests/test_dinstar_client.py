@@ -337,6 +337,27 @@ async def test_results_and_reports_by_polling(
     assert reports[0].reference == "0:0:13600000000"
 
 
+async def test_older_firmware_spells_the_result_key_with_a_colon(
+    session: aiohttp.ClientSession, dinstar_sim: DinstarSimulator
+) -> None:
+    """`{"error_code": 202, "result:": [...]}`, as Dinstar's PHP demo recorded
+    it from a real gateway's send_ussd: every result list is read so."""
+    dinstar_sim.result_key = "result:"
+    gateway = client(session, dinstar_sim)
+    await gateway.async_send_ussd("1", "*125#")  # accepted, not "said nothing"
+    with pytest.raises(GatewayRejectedError) as err:
+        await gateway.async_send_ussd("1", "*125#")  # its port's own status
+    assert err.value.code == "486"
+    result = await gateway.async_send(SendRequest(("13600000000",), "hi"))
+    ids = [r.message_id or "" for r in result.results]
+    for _ in range(3):
+        await dinstar_sim.advance()
+    reports = await gateway.async_query_reports(ids)
+    assert [(r.message_id, r.status) for r in reports] == [
+        (ids[0], DeliveryStatus.DELIVERED)
+    ]
+
+
 async def test_cancel(
     session: aiohttp.ClientSession, dinstar_sim: DinstarSimulator
 ) -> None:

@@ -398,7 +398,7 @@ class DinstarGateway(Gateway):
                 "/api/query_sms_result",
                 payload={"user_id": [int(user_id) for user_id in chunk]},
             )
-            results.extend(_result_report(item) for item in _list(answer, "result"))
+            results.extend(_result_report(item) for item in _results(answer))
         sent = [r for r in results if r.status is DeliveryStatus.SENT and r.reference]
         return [*results, *await self._status_reports(sent)]
 
@@ -417,7 +417,7 @@ class DinstarGateway(Gateway):
             )
             reports.extend(
                 report
-                for item in _list(answer, "result")
+                for item in _results(answer)
                 if (report := _deliver_report(item)).reference in wanted
             )
         return reports
@@ -573,7 +573,7 @@ class DinstarGateway(Gateway):
             payload={"port": [number], "command": command, "text": text},
             ok=(200, 202),
         )
-        for item in _list(answer, "result"):
+        for item in _results(answer):
             if isinstance(item, dict) and as_int(item.get("port")) == number:
                 if (status := as_int(item.get("status"))) != 200:
                     raise _rejected(status)
@@ -646,6 +646,11 @@ def _list(answer: Mapping[str, Any], key: str) -> list[Any]:
     if not isinstance(value, list):
         raise GatewayPayloadError(f"{key} is not a list")
     return value
+
+
+def _results(answer: Mapping[str, Any]) -> list[Any]:
+    """An answer's result list; older firmware spells its key "result:"."""
+    return _list(answer, "result" if "result" in answer else "result:")
 
 
 def _port_number(port: str) -> int:
