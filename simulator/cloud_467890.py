@@ -39,6 +39,10 @@ class Cloud467890Simulator(Simulator):
         self.undelivered: set[str] = set()  # numbers whose report is UNKNOWN
         self.due: list[tuple[str, str]] = []  # (msgid, number) awaiting a report
         self.json_answers = True  # False: answer as a form, keys in lower case
+        # The spelling of the request's keys the platform reads, case-sensitively
+        # as PHP does: its public client posts `uid`; its document's table says
+        # `Uid` ("capitalized").
+        self.key_spelling = "lower"
         self._msgids = itertools.count(800000)
         self.app.router.add_post("/Admin/index.php/Message/send", self._send)
         self.app.router.add_post("/Admin/index.php/Message/balance", self._balance)
@@ -101,14 +105,18 @@ class Cloud467890Simulator(Simulator):
         )
 
     async def _fields(self, request: web.Request) -> dict[str, str]:
-        """A JSON or form body, keys in any letter case."""
+        """The body's fields spelled as the platform reads them, by name.
+
+        JSON or a form; fields under the other spelling are not seen.
+        """
         text = await request.text()
         try:
             data = json.loads(text)
             pairs = data.items() if isinstance(data, dict) else []
         except ValueError:
             pairs = parse_qsl(text)
-        return {str(k).lower(): str(v) for k, v in pairs}
+        spelled = str.lower if self.key_spelling == "lower" else str.capitalize
+        return {str(k).lower(): str(v) for k, v in pairs if spelled(str(k)) == k}
 
     def _account(self, fields: dict[str, str]) -> Account | None:
         account = self.accounts.get(fields.get("uid", ""))

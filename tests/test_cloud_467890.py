@@ -101,6 +101,29 @@ async def test_balance_and_send(
     assert (await gateway.async_get_status()).balance == 99.9
 
 
+@pytest.mark.parametrize("spelling", ["lower", "capitalized"])
+async def test_a_platform_reading_either_spelling_of_the_keys(
+    session: aiohttp.ClientSession, sim: Cloud467890Simulator, spelling: str
+) -> None:
+    """The document's table says `Uid`, `Pwd`, `Mobile`, `Content`; its own
+    refusal says "uid, pwd", and the platform's public client posts lower case.
+    A PHP platform reads one spelling, case-sensitively: the request carries
+    both, and works on either. With one spelling only, the other platform
+    answers respCode 1 ("uid or pwd is wrong") to every request."""
+    sim.key_spelling = spelling
+    gateway = client(session, sim)
+    assert (await gateway.async_get_status()).balance == 100.0
+    result = await gateway.async_send(SendRequest(("13600000000",), "hi"))
+    assert [r.accepted for r in result.results] == [True]
+    one_spelling = {"uid": UID, "pwd": PWD}
+    if spelling == "lower":
+        one_spelling = {key.capitalize(): value for key, value in one_spelling.items()}
+    async with session.post(
+        f"{sim.url}/Admin/index.php/Message/balance", json=one_spelling
+    ) as response:
+        assert (await response.json())["respCode"] == "1"
+
+
 async def test_requests_of_5000(
     session: aiohttp.ClientSession, sim: Cloud467890Simulator
 ) -> None:

@@ -91,11 +91,9 @@ class Cloud467890Gateway(SnapshotIdentified):
         response = await self._request(
             "POST",
             f"{base}/Admin/index.php/Message/{action}",
-            json={
-                "Uid": self._config["uid"],
-                "Pwd": self._config["password"],
-                **fields,
-            },
+            json=both_spellings(
+                {"uid": self._config["uid"], "pwd": self._config["password"], **fields}
+            ),
         )
         if response.status != 200:
             raise GatewayConnectionError(
@@ -125,7 +123,7 @@ class Cloud467890Gateway(SnapshotIdentified):
 
         async def send_chunk(chunk: list[str]) -> list[RecipientResult]:
             answer = await self._call(
-                "send", SEND_CODES, Mobile=",".join(chunk), Content=request.message
+                "send", SEND_CODES, mobile=",".join(chunk), content=request.message
             )
             if not (msgid := as_text(answer.get("msgid"))):
                 raise GatewayPayloadError("a send without msgid")
@@ -164,3 +162,14 @@ def _report(fields: Mapping[str, str]) -> DeliveryReport:
         error_code=None if delivered else state,
         timestamp=as_local_time(parts[3]) if len(parts) > 3 else None,
     )
+
+
+def both_spellings(fields: dict[str, str]) -> dict[str, str]:
+    """Each field under its name in lower case and capitalised.
+
+    The document's table spells `Uid`, `Pwd`, `Mobile`, `Content`, but its own
+    refusal says "uid, pwd", and the only public client of the platform posts
+    them in lower case; a PHP platform reads its keys case-sensitively. With
+    both, the request works whichever spelling the platform reads.
+    """
+    return {**fields, **{name.capitalize(): value for name, value in fields.items()}}
