@@ -64,7 +64,9 @@ class CloudApiV1Simulator(Simulator):
         message = {"mobile": number, "content": text, "extNo": ext_no}
         if (given := gateway_time(times)) is not None:
             message["times"] = given
-        self.mo.append(message)
+        # The document's /mo example masks the number; its callback's does not.
+        shown = _mask(number) if self.mask_numbers else number
+        self.mo.append({**message, "mobile": shown})
         await self._callback(self.mo_url, message)
         return message
 

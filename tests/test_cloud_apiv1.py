@@ -219,7 +219,10 @@ async def test_callbacks_and_polls_through_home_assistant(
     hass_client_no_auth: ClientSessionGenerator,
     freezer: Any,
 ) -> None:
-    """MO messages (extNo kept) and reports fire once, called back and polled."""
+    """MO messages (extNo kept) and reports fire once, called back and polled.
+
+    The callback has the full number, the `mo` queue a masked one
+    (`139****1234`), as the document's examples show: one SMS still."""
     await set_options(hass, entry, receive_mode="both")
     http = await hass_client_no_auth()
     url = str(http.make_url(f"/api/webhook/{WEBHOOK_ID}"))

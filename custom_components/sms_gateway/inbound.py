@@ -415,8 +415,9 @@ def _dedupe_key(item: IncomingSms | DeliveryReport) -> str:
     """A report: its message and state. An SMS: what it is, not how it came.
 
     A pushed SMS may carry no id where the polled one does (OpenVox), and a
-    vendor's ids start again when its database is reset: port, sender, time
-    and text are the same whichever way the SMS came. Without a time, the key
+    vendor's ids start again when its database is reset: port, sender (as
+    every way shows it: `sender_match`), time and text are the same whichever
+    way the SMS came. Without a time, the key
     tells the SMS apart from one sent again within UNTIMED_WINDOW only.
     """
     if isinstance(item, DeliveryReport):
@@ -426,7 +427,7 @@ def _dedupe_key(item: IncomingSms | DeliveryReport) -> str:
         "\x1f".join(
             (
                 item.port or "",
-                item.sender,
+                item.sender_match or item.sender,
                 item.timestamp.isoformat() if item.timestamp else "",
                 item.text,
             )

@@ -62,8 +62,13 @@ PAYMENT = {0: "prepaid", 1: "postpaid"}
 
 
 def mask(number: str) -> str:
-    """A number as the platform's reports show it: `135****9831`."""
-    return f"{number[:3]}****{number[-4:]}" if len(number) >= 8 else number
+    """A number as the platform's reports show it: `135****9831`.
+
+    A number masked already stays as it is.
+    """
+    if "*" in number or len(number) < 8:
+        return number
+    return f"{number[:3]}****{number[-4:]}"
 
 
 class CloudApiV1Gateway(SnapshotIdentified):
@@ -227,7 +232,7 @@ def _report(item: Any) -> DeliveryReport:
         recipient=None if "*" in mobile else mobile,
         error_code=None if delivered else status,
         timestamp=as_local_time(fields.get("times")),
-        reference=f"{send_id}|{mask(mobile) if '*' not in mobile else mobile}",
+        reference=f"{send_id}|{mask(mobile)}",
     )
 
 
@@ -241,4 +246,5 @@ def _incoming(item: Any) -> IncomingSms:
         text=text,
         timestamp=as_local_time(fields.get("times")),
         extension=as_text(fields.get("extno")),
+        sender_match=mask(sender),
     )

@@ -241,6 +241,10 @@ class IncomingSms:
     message_id: str | None = None
     # The extension number the SMS was sent to (api/v1 extNo).
     extension: str | None = None
+    # The sender as every way the vendor hands out SMS shows it, where one
+    # shows less (api/v1's `mo` queue masks it, its callback does not): what
+    # tells this SMS from another, so one that comes both ways fires once.
+    sender_match: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
