@@ -164,6 +164,8 @@ class OpenvoxSimulator(Simulator):
             url_imsi="imsi",
             url_status="status",
         )
+        # USSD-to-HTTP, set up apart in the gateway's pages, as the README says
+        self.ussd_push_url = url
 
     async def receive(
         self, index: int, sender: str, text: str, when: str | None = NOW

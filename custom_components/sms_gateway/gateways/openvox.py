@@ -66,6 +66,8 @@ _USSD_FIELD = re.compile(r"^\s*(\w+):\s*(.*?)\s*$", re.M)
 TOKEN_REFUSED = {401, 403}
 PAGE_SIZE = 50
 MAX_PAGES = 10
+# A port's name: its kind and number (`gsm-1`, `lte-16`), or the number alone.
+_PORT_NAME = re.compile(r"(?:[A-Za-z]+-)?(\d+)")
 _STATUS = re.compile(r"\s*([A-Za-z_]+)\s*(?:\(\s*([^)]*)\s*\))?\s*$")
 # The document's spelling "DELIVERD" and the dictionary's are both read.
 OUTBOX_STATUS = {
@@ -537,6 +539,17 @@ def _incoming(entry: Any, id_key: str | None) -> IncomingSms:
     )
 
 
+def port_of_name(port_name: str | None) -> str | None:
+    """A port's number from its name (`gsm-1`, `lte-16`).
+
+    The number is what the actions take and the port's device is identified
+    by; a name of another form stays as it is.
+    """
+    if port_name is not None and (match := _PORT_NAME.fullmatch(port_name)):
+        return str(int(match.group(1)))
+    return port_name
+
+
 def _outbox_report(entry: Any, port_key: str = "port_name") -> DeliveryReport | None:
     """An outbox entry (or a status push): `SENT`, `FAILED(27)`, `DELIVERD(0)`..."""
     if not isinstance(entry, dict):
@@ -552,7 +565,7 @@ def _outbox_report(entry: Any, port_key: str = "port_name") -> DeliveryReport | 
         message_id=None,
         status=status,
         recipient=number,
-        port=port_name,
+        port=port_of_name(port_name),
         error_code=code if status is DeliveryStatus.FAILED else None,
         timestamp=as_local_time(entry.get("time")),
         reference=reference(port_name, number, text),
