@@ -293,7 +293,11 @@ class OpenvoxSimulator(Simulator):
 
     async def _valid_spans(self, request: web.Request, form: Any) -> web.Response:
         data = [
-            {"port": s.port, "port_name": s.port_name, "status": s.available}
+            {
+                "port": s.port,
+                "port_name": s.port_name,
+                "status": int(s.available and s.registered),
+            }
             for s in self.spans.values()
         ]
         return self._answer("sms/get_valid_spans", data)
@@ -324,7 +328,9 @@ class OpenvoxSimulator(Simulator):
             for p in spans
             if p in self.spans and self.spans[p].available and self.spans[p].registered
         ]
-        if not usable:
+        if len(usable) < len(spans):
+            # Taken literally: every port named must be available. The document
+            # says to pick an available one by `get_valid_spans` first.
             return self._answer("sms/send", {"send_list": "", "reject_list": number})
         span = random.choice(usable)
         sms = OutboxSms(str(uuid.uuid4()), span.port_name, number, text, now_text())

@@ -175,6 +175,29 @@ async def test_send_rejected(
     assert err.value.kind is RejectKind.NO_PORT
 
 
+async def test_a_send_names_only_the_ports_free_to_send(
+    session: aiohttp.ClientSession, openvox_sim: OpenvoxSimulator
+) -> None:
+    """The document: pick an available port by `get_valid_spans`. The gateway
+    takes `spans[]` literally and refuses a list naming a port not available;
+    the ports that are free are named, each send asks afresh."""
+    gateway = client(session, openvox_sim)
+    await gateway.async_get_status()
+    openvox_sim.spans[2].available = 0
+    openvox_sim.spans[4].registered = False
+    result = await gateway.async_send(SendRequest(("10086", "10010"), "hi"))
+    assert [r.accepted for r in result.results] == [True, True]
+    assert {sms.port_name for sms in openvox_sim.outbox} <= {"gsm-1", "gsm-3"}
+    assert openvox_sim.requests.count("/sms/get_valid_spans") == 2
+    openvox_sim.spans[1].available = openvox_sim.spans[3].available = 0
+    with pytest.raises(GatewayRejectedError) as err:
+        await gateway.async_send(SendRequest(("10086",), "hi"))
+    assert (err.value.kind, err.value.reason) == (
+        RejectKind.NO_PORT,
+        "no port is free to send",
+    )
+
+
 async def test_a_code_other_than_200_is_refused(
     session: aiohttp.ClientSession, openvox_sim: OpenvoxSimulator
 ) -> None:

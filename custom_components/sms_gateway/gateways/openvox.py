@@ -305,12 +305,34 @@ class OpenvoxGateway(SnapshotIdentified):
         self._port_names = {number: port.name for number, port in ports.items()}
         return GatewayStatus(ports=ports)
 
+    async def _free_spans(self) -> list[str]:
+        """The ports `get_valid_spans` says are available to send now.
+
+        As the document says to choose: a gateway that takes `spans[]`
+        literally refuses a send that names a port not available.
+        """
+        spans = await self._call("/sms/get_valid_spans")
+        if not isinstance(spans, list):
+            raise GatewayPayloadError("get_valid_spans did not answer a list")
+        free = [
+            number
+            for span in spans
+            if isinstance(span, dict)
+            and (number := as_text(span.get("port"))) is not None
+            and as_int(span.get("status")) == 1
+        ]
+        if not free:
+            raise GatewayRejectedError(
+                "no_port", "no port is free to send", RejectKind.NO_PORT
+            )
+        return free
+
     async def async_send(self, request: SendRequest) -> SendResult:
         """`/sms/send`, one number per request; the gateway's `id` is the message_id."""
         numbers, merged = self.unique_recipients(request)
-        if not self._port_names:
+        if not self._port_names:  # what the answer's port number is called
             await self.async_get_status()
-        spans = [request.port] if request.port else list(self._port_names)
+        spans = [request.port] if request.port else await self._free_spans()
         # the same for every number: encoded once
         rest = urlencode(
             [("spans[]", span) for span in spans]
