@@ -364,6 +364,7 @@ async def test_options_flow(
         CONF_DEFAULT_PORT,
         CONF_LOCAL_ONLY,
         "webhook_pin_source",
+        "time_zone",
     ]
     port_selector = schema[next(k for k in schema if k == CONF_DEFAULT_PORT)]
     assert port_selector.config["options"] == ["G101", "G102", "G103", "G104"]

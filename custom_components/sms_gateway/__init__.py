@@ -14,10 +14,12 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from .compat import reload_after_options
 from .const import (
     CONF_CLOUDHOOK_URL,
+    CONF_TIME_ZONE,
     CONF_VENDOR,
     DOMAIN,
 )
@@ -69,6 +71,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         entry.data,
     )
     inbound = Inbound(hass, entry.entry_id, gateway.vendor)
+    if zone := entry.options.get(CONF_TIME_ZONE):
+        inbound.time_zone = await dt_util.async_get_time_zone(zone)
     await inbound.async_load()
     coordinator = SmsGatewayCoordinator(hass, entry, gateway, inbound)
     entry.runtime_data = SmsGatewayData(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import available_timezones
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
@@ -32,6 +33,7 @@ from .const import (
     CONF_PIN_SOURCE,
     CONF_POLL_INTERVAL,
     CONF_RECEIVE_MODE,
+    CONF_TIME_ZONE,
     CONF_VENDOR,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
@@ -431,6 +433,12 @@ class SmsGatewayOptionsFlow(OptionsFlowWithReload):
             schema[vol.Required(CONF_PIN_SOURCE, default=False)] = (
                 selector.BooleanSelector()
             )
+        zones = await self.hass.async_add_executor_job(available_timezones)
+        schema[vol.Optional(CONF_TIME_ZONE)] = selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=sorted(zones), mode=selector.SelectSelectorMode.DROPDOWN
+            )
+        )
         if Capability.PUSH_SETUP in gateway.capabilities:
             schema[vol.Optional(CONF_CONFIGURE_PUSH, default=False)] = (
                 selector.BooleanSelector()

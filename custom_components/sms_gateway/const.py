@@ -17,6 +17,8 @@ CONF_RECEIVE_MODE: Final = "receive_mode"
 CONF_CONFIGURE_PUSH: Final = "configure_push"
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_PIN_SOURCE: Final = "webhook_pin_source"
+# The zone the gateway's times without one are in (default: Home Assistant's).
+CONF_TIME_ZONE: Final = "time_zone"
 RECEIVE_PUSH: Final = "push"
 RECEIVE_POLL: Final = "poll"
 RECEIVE_BOTH: Final = "both"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 import hashlib
 import time
 from typing import Any
@@ -94,6 +94,8 @@ class Inbound:
         self.ussd = UssdSessions(hass.loop)
         # called when a port or the gateway changed (the entities refresh)
         self.on_port_event: Callable[[], None] | None = None
+        # the zone of the gateway's times that carry none (None: Home Assistant's)
+        self.time_zone: tzinfo | None = None
         self._db: EntryDatabase | None = None
 
     async def async_load(self) -> None:
@@ -330,7 +332,7 @@ class Inbound:
             {
                 **self._base(reply.port),
                 "text": reply.text,
-                "timestamp": _iso(reply.timestamp),
+                "timestamp": self._iso(reply.timestamp),
             },
         )
         return 1
@@ -345,7 +347,7 @@ class Inbound:
                 "kind": event.kind.value,
                 "state": event.state,
                 **event.details,
-                "timestamp": _iso(event.timestamp),
+                "timestamp": self._iso(event.timestamp),
             },
         )
         if self.on_port_event is not None:
@@ -380,7 +382,7 @@ class Inbound:
             "text": sms.text,
             "message_id": sms.message_id,
             "extension": sms.extension,
-            "timestamp": _iso(sms.timestamp),
+            "timestamp": self._iso(sms.timestamp),
         }
 
     def _report_data(self, report: DeliveryReport) -> dict[str, Any]:
@@ -395,8 +397,17 @@ class Inbound:
             "status": report.status.value,
             "error_code": report.error_code,
             "error_text": report.error_text,
-            "timestamp": _iso(report.timestamp),
+            "timestamp": self._iso(report.timestamp),
         }
+
+    def _iso(self, timestamp: datetime | None) -> str:
+        """ISO time in UTC; a naive gateway time is in the gateway's zone."""
+        if timestamp is None:
+            return dt_util.utcnow().isoformat()
+        if timestamp.tzinfo is None:
+            zone = self.time_zone or dt_util.get_default_time_zone()
+            timestamp = timestamp.replace(tzinfo=zone)
+        return dt_util.as_utc(timestamp).isoformat()
 
     @callback
     def _fire(self, event_type: str, kind: str, data: dict[str, Any]) -> None:
@@ -436,10 +447,13 @@ def _dedupe_key(item: IncomingSms | DeliveryReport) -> str:
     return f"sms:{digest}"
 
 
-def _iso(timestamp: datetime | None) -> str | None:
-    """ISO time in UTC; a naive gateway time is taken as Home Assistant's zone."""
-    if timestamp is None:
-        return dt_util.utcnow().isoformat()
-    if timestamp.tzinfo is None:
-        timestamp = timestamp.replace(tzinfo=dt_util.get_default_time_zone())
-    return dt_util.as_utc(timestamp).isoformat()
+def gateway_time(moment: datetime, time_zone: tzinfo | None) -> datetime:
+    """A time as the gateway's clock shows it: naive, in `time_zone`.
+
+    `time_zone` None is Home Assistant's; a naive `moment` is in Home
+    Assistant's zone.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt_util.get_default_time_zone())
+    zone = time_zone or dt_util.get_default_time_zone()
+    return moment.astimezone(zone).replace(tzinfo=None)

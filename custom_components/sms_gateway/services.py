@@ -48,6 +48,7 @@ from .const import (
 from .errors import translate_errors
 from .gateways.models import Capability, ForwardReason, PortControl, StkView
 from .gateways.text import Encoding
+from .inbound import gateway_time
 from .outbound import async_send_sms, split_recipients
 from .targets import invalid, require, resolve_port, resolve_target
 from .ussd import async_cancel_ussd, async_send_ussd
@@ -209,11 +210,14 @@ async def _get_call_forwarding(
 async def _get_call_records(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
     require(entry, Capability.CALL_RECORDS)
+    zone = entry.runtime_data.inbound.time_zone
+    start, end = (
+        None if (moment := call.data.get(key)) is None else gateway_time(moment, zone)
+        for key in (ATTR_START, ATTR_END)
+    )
     with translate_errors(reauth=(hass, entry)):
         records = await entry.runtime_data.gateway.async_get_call_records(
-            call.data.get(ATTR_PORT, device_port),
-            call.data.get(ATTR_START),
-            call.data.get(ATTR_END),
+            call.data.get(ATTR_PORT, device_port), start, end
         )
     return {
         "records": [
