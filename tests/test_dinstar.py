@@ -365,6 +365,7 @@ async def test_options_offer_the_receive_mode(
         "receive_mode",
         "webhook_local_only",
         "webhook_pin_source",
+        "time_zone",
     ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
