@@ -87,6 +87,8 @@ class OpenvoxSimulator(Simulator):
         self.ussd_format = "json"  # or "string"
         self.ussd_push_url: str | None = None
         self.ussd_replies: dict[str, str] = {}
+        # code -> (status, code) of a USSD that fails: the push's values
+        self.ussd_failures: dict[str, tuple[str, str]] = {}
         self.ussd_pending: list[tuple[int, str, str]] = []  # port, code, id
         self._inbox_ids = itertools.count(1)
         routes = {
@@ -222,12 +224,16 @@ class OpenvoxSimulator(Simulator):
         """The USSD-to-HTTP push: a GET with the USSD page's parameter names."""
         if not self.ussd_push_url:
             return 0
+        status, result = self.ussd_failures.get(code, ("0", "0"))
+        failed = code in self.ussd_failures
         query = {
             "port": str(port),
-            "message": self.ussd_replies.get(code, f"Balance 12.50 ({code})"),
+            "message": ""
+            if failed
+            else self.ussd_replies.get(code, f"Balance 12.50 ({code})"),
             "time": now_text(),
-            "status": "0",
-            "code": "0",
+            "status": status,
+            "code": result,
             "id": session_id,
         }
         return await self._get(f"{self.ussd_push_url}?{urlencode(query)}", query)

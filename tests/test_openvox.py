@@ -287,6 +287,68 @@ async def test_send_ussd_waits_for_the_reply_with_its_id(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        ("0", "5", "network time out"),
+        ("0", "4", "operation not supported"),
+        ("1", "0", "status 1"),
+    ],
+)
+async def test_a_failed_ussd_is_no_reply(
+    hass: HomeAssistant,
+    openvox_sim: OpenvoxSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    status: str,
+    code: str,
+    error: str,
+) -> None:
+    """The push's `status` and `code` say the USSD failed: the action says so
+    (not an empty reply), and the event carries the reason. The action's
+    `timeout` is what the gateway is asked to wait."""
+    import asyncio
+
+    from homeassistant.exceptions import HomeAssistantError
+
+    from custom_components.sms_gateway.const import EVENT_USSD_REPLY
+
+    from .test_ussd import until
+
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="SWG",
+        data={
+            **openvox_data(openvox_sim),
+            "ussd_username": "ussduser",
+            "ussd_password": "ussdpwd",
+        },
+    )
+    events = async_capture_events(hass, EVENT_USSD_REPLY)
+    async with loaded(hass, entry):
+        client = await hass_client_no_auth()
+        openvox_sim.point_pushes(str(client.make_url(f"/api/webhook/{WEBHOOK_ID}")))
+        openvox_sim.ussd_failures["*#301"] = (status, code)
+        openvox_sim.recording = []
+        call = asyncio.ensure_future(
+            hass.services.async_call(
+                DOMAIN,
+                "send_ussd",
+                {"port": "1", "code": "*#301", "timeout": 12},
+                blocking=True,
+                return_response=True,
+            )
+        )
+        await until(lambda: openvox_sim.ussd_pending)
+        [(_, path, _, body)] = openvox_sim.recording
+        assert path == "/service/sendussd" and b"timeout=12" in body
+        await openvox_sim.advance()
+        with pytest.raises(HomeAssistantError) as err:
+            await call
+        assert err.value.translation_key == "ussd_failed"
+        assert err.value.translation_placeholders == {"port": "1", "error": error}
+    assert [(e.data["port"], e.data["error"]) for e in events] == [("1", error)]
+
+
 async def test_send_ussd_without_the_ussd_account(
     hass: HomeAssistant, openvox_sim: OpenvoxSimulator, openvox: MockConfigEntry
 ) -> None:

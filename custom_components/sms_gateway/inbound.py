@@ -332,6 +332,7 @@ class Inbound:
             {
                 **self._base(reply.port),
                 "text": reply.text,
+                "error": reply.error,
                 "timestamp": self._iso(reply.timestamp),
             },
         )

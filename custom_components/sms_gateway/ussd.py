@@ -42,7 +42,7 @@ async def async_send_ussd(
     future = inbound.ussd.expect(port)
     try:
         with translate_errors(HomeAssistantError, reauth=(hass, entry)):
-            inbound.ussd.sent(port, await gateway.async_send_ussd(port, code))
+            inbound.ussd.sent(port, await gateway.async_send_ussd(port, code, wait))
             async with asyncio.timeout(wait):
                 while not future.done():
                     await asyncio.wait([future], timeout=USSD_POLL_EVERY)
@@ -56,6 +56,12 @@ async def async_send_ussd(
         inbound.ussd.end(port)
     if (reply := future.result()) is None:
         raise _error("ussd_cancelled", port)
+    if reply.error is not None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="ussd_failed",
+            translation_placeholders={"port": port, "error": reply.error},
+        )
     return reply
 
 

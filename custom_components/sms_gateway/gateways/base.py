@@ -225,10 +225,14 @@ class Gateway(ABC):
         """Choose an item, enter text, or ok/cancel/home; the next view (`STK`)."""
         raise GatewayError(f"{self.vendor} has no SIM toolkit access")
 
-    async def async_send_ussd(self, port: str, code: str) -> str | None:
+    async def async_send_ussd(
+        self, port: str, code: str, network_wait: float = 30
+    ) -> str | None:
         """Start a USSD session on `port`; the reply comes later (`USSD`).
 
-        Returns the session's id where the vendor's reply will carry it.
+        `network_wait`: how long the gateway may wait for the network, where it
+        takes one. Returns the session's id where the vendor's reply will
+        carry it.
         """
         raise GatewayError(f"{self.vendor} cannot send USSD")
 

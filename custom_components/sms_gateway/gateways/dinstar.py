@@ -552,8 +552,13 @@ class DinstarGateway(Gateway):
         )
         return as_int(answer.get("frame_id"))
 
-    async def async_send_ussd(self, port: str, code: str) -> str | None:
-        """`send_ussd`: the envelope accepts (202); the port's status decides."""
+    async def async_send_ussd(
+        self, port: str, code: str, network_wait: float = 30
+    ) -> str | None:
+        """`send_ussd`: the envelope accepts (202); the port's status decides.
+
+        The API takes no timeout.
+        """
         if len(code.encode()) > MAX_USSD_BYTES:
             raise GatewayRejectedError(
                 "400", "a USSD code is at most 60 bytes", RejectKind.INVALID_REQUEST

@@ -321,6 +321,8 @@ class UssdReply:
     timestamp: datetime | None = None
     # The id the session was started with, where the vendor echoes one.
     session_id: str | None = None
+    # Set when the network or the gateway says the USSD failed: its reason.
+    error: str | None = None
 
 
 class StkInput(StrEnum):

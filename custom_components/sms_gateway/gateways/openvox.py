@@ -55,6 +55,8 @@ from .parse import (
 )
 
 USSD_TIMEOUT = 30  # what the gateway waits for the network, seconds
+# +CUSD's <m> that end a USSD without a reply.
+USSD_FAILURE_CODES = {"4": "operation not supported", "5": "network time out"}
 USSD_RESULTS = {
     "not ready": RejectKind.NOT_REGISTERED,
     "not select": RejectKind.INVALID_REQUEST,
@@ -430,8 +432,13 @@ class OpenvoxGateway(SnapshotIdentified):
             if page >= (as_int(data.get("counts")) or 1) or not entries:
                 return
 
-    async def async_send_ussd(self, port: str, code: str) -> str | None:
-        """`/service/sendussd` with the USSD page's account; the id names the reply."""
+    async def async_send_ussd(
+        self, port: str, code: str, network_wait: float = USSD_TIMEOUT
+    ) -> str | None:
+        """`/service/sendussd` with the USSD page's account; the id names the reply.
+
+        `network_wait`: what the gateway waits for the network, in seconds.
+        """
         username = self._config.get("ussd_username")
         password = self._config.get("ussd_password")
         if not username or not password:
@@ -448,7 +455,7 @@ class OpenvoxGateway(SnapshotIdentified):
                 "password": password,
                 "message": code,
                 "port": port,
-                "timeout": USSD_TIMEOUT,
+                "timeout": max(1, round(network_wait)),
                 "id": session_id,
             },
             None,
@@ -542,7 +549,24 @@ def _ussd_push(query: Mapping[str, str]) -> UssdReply:
         text=_clean(text),
         timestamp=as_local_time(query.get("time")),
         session_id=as_text(query.get("id")),
+        error=_ussd_error(query.get("status"), query.get("code")),
     )
+
+
+def _ussd_error(status: str | None, code: str | None) -> str | None:
+    """Why a pushed USSD failed; None when it did not.
+
+    The document names `status` and `code` but not their values. Read as the
+    modem's `+CUSD` report that the gateway passes on: a `status` other than 0
+    is a failure of the gateway's, and `code` 4 (operation not supported) or
+    5 (network time out) is the network's; 0 to 3 carry a reply.
+    """
+    status, code = (status or "0").strip(), (code or "0").strip()
+    if status not in ("0", ""):
+        return f"status {status}"
+    if code in USSD_FAILURE_CODES:
+        return USSD_FAILURE_CODES[code]
+    return None
 
 
 def _incoming(entry: Any, id_key: str | None) -> IncomingSms:
