@@ -151,8 +151,9 @@ def test_a_platform_account_is_told_apart_by_host_and_port(
 async def test_two_platforms_on_one_host_are_two_entries(
     hass: HomeAssistant, socket_enabled: None
 ) -> None:
-    """The same account name on two platforms' simulators side by side."""
-    made = []
+    """The same account name on two platforms' simulators side by side: two
+    entries, titled by their platform (their entities' ids short)."""
+    made, titles = [], []
     for vendor in ("cloud_467890", "cloud_apiv1"):
         sim = VENDORS[vendor].simulator(1)
         await sim.start()
@@ -175,7 +176,9 @@ async def test_two_platforms_on_one_host_are_two_entries(
         await sim.stop()
         assert result["type"] is FlowResultType.CREATE_ENTRY
         made.append(result["result"].unique_id)
+        titles.append(result["title"])
     assert len(set(made)) == 2
+    assert titles == ["467890 SMS platform", "api/v1 SMS platform"]
 
 
 async def test_webhook_step_without_a_known_url_shows_the_path(

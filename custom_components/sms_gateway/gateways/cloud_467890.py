@@ -110,7 +110,7 @@ class Cloud467890Gateway(SnapshotIdentified):
 
     def identity(self, status: GatewayStatus) -> GatewayInfo:
         """A balance query proves the account."""
-        return GatewayInfo(manufacturer="467890", model="Cloud SMS platform")
+        return GatewayInfo(manufacturer="467890", model="467890 SMS platform")
 
     async def async_get_status(self) -> GatewayStatus:
         """`Message/balance`: the balance is in `respMsg`."""

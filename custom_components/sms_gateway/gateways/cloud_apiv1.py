@@ -133,7 +133,7 @@ class CloudApiV1Gateway(SnapshotIdentified):
 
     def identity(self, status: GatewayStatus) -> GatewayInfo:
         """A balance query proves the account."""
-        return GatewayInfo(manufacturer="api/v1", model="Cloud SMS platform")
+        return GatewayInfo(manufacturer="api/v1", model="api/v1 SMS platform")
 
     async def async_get_status(self) -> GatewayStatus:
         """`queryBalance`: balance, and whether the account is prepaid."""
