@@ -116,3 +116,54 @@ def test_the_supported_versions_are_stated() -> None:
     assert release is not None
     for version in (minimum, HA_VERSION, release[1]):
         assert f"\n| {version}, " in README, version
+
+
+def _entity_rows() -> dict[str, str]:
+    """Each entity name of the README's entity table, and its Kind column."""
+    table = README.split("| Entity | Kind | Systems | Shows |", 1)[1].split("\n\n", 1)[
+        0
+    ]
+    rows: dict[str, str] = {}
+    for line in table.splitlines()[2:]:
+        names, kind = line.split("|")[1:3]
+        for name in re.findall(r"\*\*([^*]+)\*\*", names):
+            rows[name] = kind
+    return rows
+
+
+def test_the_entity_table_says_what_the_entities_are() -> None:
+    """Diagnostic and disabled by default, as the entity descriptions set them."""
+    from homeassistant.const import EntityCategory
+
+    from custom_components.sms_gateway import (
+        binary_sensor,
+        button,
+        event,
+        select,
+        sensor,
+        switch,
+    )
+
+    names = load("en")["entity"]
+    rows = _entity_rows()
+    descriptions = {
+        "binary_sensor": binary_sensor.PORT_BINARY_SENSORS,
+        "sensor": (*sensor.PORT_SENSORS, *sensor.GATEWAY_SENSORS),
+        "button": button.PORT_BUTTONS,
+        "switch": (switch.POWER,),
+        "select": (select.SLOT,),
+        "event": event.EVENTS,
+    }
+    checked = []
+    for platform, found in descriptions.items():
+        for description in found:
+            key = description.translation_key
+            # a device class's own name where there is no translation key
+            name = names[platform][key]["name"] if key else description.key.title()
+            kind = rows[name]
+            diagnostic = description.entity_category is EntityCategory.DIAGNOSTIC
+            assert ("diagnostic" in kind) == diagnostic, name
+            disabled = not description.entity_registry_enabled_default
+            assert ("disabled by default" in kind) == disabled, name
+            checked.append(name)
+    assert len(checked) > 30
