@@ -286,4 +286,4 @@ async def test_only_api_v1_takes_an_extension(
             {"recipients": "13500009831", "message": "x", "extension": "10"},
             blocking=True,
         )
-    assert err.value.translation_placeholders == {"option": "extension"}
+    assert err.value.translation_key == "unsupported_extension"

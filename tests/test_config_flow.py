@@ -370,7 +370,9 @@ async def test_options_flow(
         "time_zone",
     ]
     port_selector = schema[next(k for k in schema if k == CONF_DEFAULT_PORT)]
-    assert port_selector.config["options"] == ["G101", "G102", "G103", "G104"]
+    assert port_selector.config["options"] == [
+        {"value": line, "label": line} for line in ("G101", "G102", "G103", "G104")
+    ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {

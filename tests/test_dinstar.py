@@ -270,11 +270,14 @@ async def test_goip_refuses_what_only_dinstar_does(
         await hass.services.async_call(
             DOMAIN, "cancel_task", {"task_id": "1"}, blocking=True
         )
-    assert err.value.translation_placeholders == {"option": "cancel"}
-    for option in ({"encoding": "gsm7"}, {"delivery_report": True}):
+    assert err.value.translation_key == "unsupported_cancel"
+    for option, key in (
+        ({"encoding": "gsm7"}, "unsupported_choose_encoding"),
+        ({"delivery_report": True}, "unsupported_choose_delivery_report"),
+    ):
         with pytest.raises(ServiceValidationError) as err:
             await send(hass, recipients="10086", message="x", **option)
-        assert err.value.translation_key == "option_not_supported"
+        assert err.value.translation_key == key
 
 
 async def test_diagnostics_redact_sim_identifiers(
@@ -366,6 +369,11 @@ async def test_options_offer_the_receive_mode(
         "webhook_local_only",
         "webhook_pin_source",
         "time_zone",
+    ]
+    ports = result["data_schema"].schema["default_port"].config["options"]
+    assert ports[:2] == [  # named as the port devices, not a bare number
+        {"value": "0", "label": "Port 0"},
+        {"value": "1", "label": "Port 1"},
     ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],

@@ -69,3 +69,14 @@ async def test_unlimited_is_unknown(
     )
     assert DOMAIN in hass.config.components
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_call_credit_is_shown_as_the_gateway_gives_it(
+    hass: HomeAssistant, dinstar: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """`"remain_credit": "1000.00"`, a call balance without a unit: two
+    decimals, as on the gateway, not `1,000.0`."""
+    entity = entity_registry.async_get("sensor.dwg_port_1_remaining_credit")
+    assert entity is not None
+    assert entity.options["sensor"]["suggested_display_precision"] == 2
+    assert entity.unit_of_measurement is None

@@ -181,14 +181,14 @@ async def test_goip_offers_no_port_control(
 ) -> None:
     assert hass.states.get("button.goip_sms_server_g101_restart") is None
     assert hass.states.get("switch.goip_sms_server_g101_power") is None
-    for service, data in (
-        ("set_sim_lock", {"port": "G101", "pin": "1", "locked": True}),
-        ("get_call_forwarding", {"port": "G101"}),
-        ("get_call_records", {}),
+    for service, data, key in (
+        ("set_sim_lock", {"port": "G101", "pin": "1", "locked": True}, "lock_sim"),
+        ("get_call_forwarding", {"port": "G101"}, "call_forwarding"),
+        ("get_call_records", {}, "call_records"),
     ):
         with pytest.raises(ServiceValidationError) as err:
             await act(hass, service, **data)
-        assert err.value.translation_key == "option_not_supported"
+        assert err.value.translation_key == f"unsupported_{key}"
 
 
 async def test_client_port_controls(

@@ -283,7 +283,7 @@ async def test_routing_a_gateway_cannot_do_is_refused(
     )
     for extra, key in (
         ({"port": "G101"}, "port_not_supported"),
-        ({"provider": "p"}, "option_not_supported"),
+        ({"provider": "p"}, "unsupported_provider_routing"),
     ):
         with pytest.raises(ServiceValidationError) as err:
             await send(hass, recipients="13600000000", message="x", **extra)

@@ -99,7 +99,7 @@ async def test_goip_has_no_stk(
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await stk(hass, "stk_get_menu", port="G101")
-    assert err.value.translation_placeholders == {"option": "stk"}
+    assert err.value.translation_key == "unsupported_stk"
 
 
 async def test_the_documents_view(session: Any, dinstar_sim: DinstarSimulator) -> None:

@@ -184,7 +184,7 @@ async def test_goip_has_no_ussd(
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await ussd(hass, port="G101", code="*125#")
-    assert err.value.translation_placeholders == {"option": "ussd"}
+    assert err.value.translation_key == "unsupported_ussd"
     assert hass.states.get("event.goip_sms_server_ussd_reply") is None
 
 

@@ -409,7 +409,10 @@ class SmsGatewayOptionsFlow(OptionsFlowWithReload):
         }
         if Capability.PORT_ROUTING in gateway.capabilities:
             ports = (
-                list(entry.runtime_data.coordinator.data.ports)
+                [
+                    selector.SelectOptionDict(value=port_id, label=port.name)
+                    for port_id, port in entry.runtime_data.coordinator.data.ports.items()
+                ]
                 if entry.state is ConfigEntryState.LOADED
                 else []
             )

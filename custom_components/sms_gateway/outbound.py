@@ -15,7 +15,7 @@ from .errors import translate_errors
 from .gateways.errors import InvalidNumberError, UnsupportedNumberError
 from .gateways.models import Capability, Registration, SendRequest, SendResult
 from .gateways.text import Encoding
-from .targets import current_port, invalid
+from .targets import current_port, invalid, unsupported
 
 _SEPARATORS = re.compile(r"[,;\n]")
 
@@ -112,7 +112,7 @@ def _check(
         (request.extension, Capability.EXTENSION),
     ):
         if value is not None and capability not in gateway.capabilities:
-            raise invalid("option_not_supported", option=capability.value)
+            raise unsupported(capability)
     return replace(request, recipients=tuple(numbers), normalized=True), merged
 
 

@@ -82,6 +82,20 @@ def _count(field: PortField, enabled: bool = True) -> PortSensorDescription:
     )
 
 
+def _credit(field: PortField, enabled: bool = True) -> PortSensorDescription:
+    """A port's call credit, shown as the gateway gives it (`1000.00`).
+
+    The document says "call balance" and no unit (the gateway's own rates
+    decide it): none is claimed.
+    """
+    return _as_is(
+        field,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=enabled,
+        suggested_display_precision=2,
+    )
+
+
 PORT_SENSORS: tuple[PortSensorDescription, ...] = (
     PortSensorDescription(
         key="registration",
@@ -111,9 +125,9 @@ PORT_SENSORS: tuple[PortSensorDescription, ...] = (
     ),
     _count(PortField.REMAINING_SMS),
     _count(PortField.REMAINING_SMS_TODAY),
-    _count(PortField.REMAINING_CREDIT),
-    _count(PortField.REMAINING_MONTHLY_CREDIT, enabled=False),
-    _count(PortField.REMAINING_DAILY_CREDIT, enabled=False),
+    _credit(PortField.REMAINING_CREDIT),
+    _credit(PortField.REMAINING_MONTHLY_CREDIT, enabled=False),
+    _credit(PortField.REMAINING_DAILY_CREDIT, enabled=False),
     _count(PortField.REMAINING_DAILY_CALLS, enabled=False),
     _count(PortField.REMAINING_HOURLY_CALLS, enabled=False),
     _count(PortField.REMAINING_DAILY_CONNECTS, enabled=False),

@@ -23,11 +23,34 @@ def invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
+# What an action or a send's option may ask of a gateway that lacks it; each is
+# refused with a message of its own ("unsupported_<value>"), in words, not the
+# capability's internal name.
+REFUSABLE: tuple[Capability | PortControl, ...] = (
+    Capability.USSD,
+    Capability.STK,
+    Capability.CALL_FORWARDING,
+    Capability.CALL_RECORDS,
+    Capability.CANCEL,
+    Capability.PROVIDER_ROUTING,
+    Capability.CHOOSE_ENCODING,
+    Capability.CHOOSE_DELIVERY_REPORT,
+    Capability.EXTENSION,
+    PortControl.LOCK_SIM,
+    PortControl.UNLOCK_SIM,
+)
+
+
+def unsupported(capability: Capability | PortControl) -> ServiceValidationError:
+    """The gateway cannot do `capability` (one of `REFUSABLE`)."""
+    return invalid(f"unsupported_{capability.value}")
+
+
 def require(entry: SmsGatewayConfigEntry, capability: Capability | PortControl) -> None:
     """Refuse an action the entry's gateway cannot do."""
     gateway = entry.runtime_data.gateway
     if capability not in (*gateway.capabilities, *gateway.port_controls):
-        raise invalid("option_not_supported", option=capability.value)
+        raise unsupported(capability)
 
 
 def resolve_target(
