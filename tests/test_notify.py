@@ -41,6 +41,26 @@ async def test_legacy_service_with_targets_and_line(
     ]
 
 
+async def test_legacy_service_with_a_provider_group(
+    hass: HomeAssistant, goip_sim: GoipSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """`data.provider`, as `send_sms` takes it: the group's line sends, not the
+    default port."""
+    goip_sim.set_line("G104", provider="联通")
+    await setup(hass, mock_config_entry, **{CONF_DEFAULT_PORT: "G103"})
+    await hass.services.async_call(
+        "notify",
+        "goip_sms_server",
+        {"message": "hi", "target": "13600000000", "data": {"provider": "联通"}},
+        blocking=True,
+    )
+    await goip_sim.advance()
+    assert [(s.number, s.goip_line) for s in goip_sim.tasks["5689"]] == [
+        ("13600000000", "G104")
+    ]
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
 async def test_legacy_service_falls_back_to_the_defaults(
     hass: HomeAssistant, goip_sim: GoipSimulator, mock_config_entry: MockConfigEntry
 ) -> None:

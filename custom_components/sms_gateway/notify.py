@@ -12,7 +12,13 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 
-from .const import ATTR_PORT, CONF_DEFAULT_PORT, CONF_DEFAULT_RECIPIENTS, DOMAIN
+from .const import (
+    ATTR_PORT,
+    ATTR_PROVIDER,
+    CONF_DEFAULT_PORT,
+    CONF_DEFAULT_RECIPIENTS,
+    DOMAIN,
+)
 from .coordinator import SmsGatewayConfigEntry
 from .entity import SmsGatewayEntity
 from .outbound import async_send_sms, split_recipients
@@ -46,7 +52,11 @@ async def async_get_service(
 
 
 class SmsNotificationService(BaseNotificationService):
-    """`notify.<entry title>`: target is a list of numbers, `data.port` a port."""
+    """`notify.<entry title>`: numbers as the target.
+
+    `data.port` (or `data.line`) a port, `data.provider` a provider group
+    (GoIP), as `send_sms` takes them.
+    """
 
     def __init__(self, entry: SmsGatewayConfigEntry) -> None:
         """Send through `entry`'s gateway."""
@@ -59,12 +69,15 @@ class SmsNotificationService(BaseNotificationService):
         recipients = split_recipients(kwargs.get(ATTR_TARGET)) or split_recipients(
             self.entry.options.get(CONF_DEFAULT_RECIPIENTS)
         )
+        provider = str(data[ATTR_PROVIDER]) if data.get(ATTR_PROVIDER) else None
         await async_send_sms(
             self.hass,
             self.entry,
             recipients,
             message,
-            port=port or _default_port(self.entry),
+            # a provider group chooses its own line: no default port beside it
+            port=port or (None if provider else _default_port(self.entry)),
+            provider=provider,
         )
 
 
