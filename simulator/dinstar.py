@@ -115,6 +115,16 @@ class Outgoing:
     time: str = field(default_factory=now_text)
     imsi: str = ""
 
+    @property
+    def parts(self) -> int:
+        """The parts a long SMS is sent in.
+
+        70 UCS-2 units in one, 67 a part when more (160 and 153 GSM characters).
+        """
+        units = len(self.text.encode("utf-16-le")) // 2
+        single, multi = (160, 153) if self.encoding == "gsm7" else (70, 67)
+        return 1 if units <= single else -(-units // multi)
+
     def result(self) -> dict[str, Any]:
         """The `sms_result` element."""
         result: dict[str, Any] = {
@@ -122,8 +132,8 @@ class Outgoing:
             "number": self.number,
             "time": self.time,
             "status": self.state,
-            "count": 1,
-            "succ_count": 0 if self.state in ("FAILED", "SENDING") else 1,
+            "count": self.parts,
+            "succ_count": 0 if self.state in ("FAILED", "SENDING") else self.parts,
             "ref_id": self.ref_id,
             "imsi": self.imsi,
         }

@@ -414,6 +414,32 @@ async def test_delivery_is_polled_after_sent(
     assert "/api/query_sms_result" not in dinstar_sim.requests
 
 
+async def test_a_long_sms_reports_its_parts(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """`count` and `succ_count` of `query_sms_result`: 150 Chinese characters
+    go in three parts (67 each); a failed one says none of them went."""
+    dinstar_sim.fail_numbers.add("13611111111")
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    await send(hass, recipients="13600000000,13611111111", message="汉" * 150)
+    for _ in range(3):
+        await dinstar_sim.advance()
+        await next_poll(hass, freezer)
+    parts = {
+        (e.data["recipient"], e.data["status"]): (
+            e.data["parts"],
+            e.data["parts_sent"],
+            e.data["error_text"],
+        )
+        for e in reports
+    }
+    assert parts[("13600000000", "sent")] == (3, 3, None)
+    assert parts[("13611111111", "failed")] == (3, 0, "0 of 3 parts sent")
+
+
 async def test_an_empty_inbox_is_a_baseline_too(
     hass: HomeAssistant,
     dinstar_sim: DinstarSimulator,

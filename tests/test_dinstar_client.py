@@ -388,6 +388,8 @@ def test_pushes_of_the_documents_examples() -> None:
             port="1",
             timestamp=datetime(2016, 7, 12, 1, 46, 2),
             reference="1:215:10086",
+            parts=1,
+            parts_sent=1,
         )
     ]
     assert push("push_sms_deliver_status.json") == [

@@ -398,6 +398,8 @@ class Inbound:
             "status": report.status.value,
             "error_code": report.error_code,
             "error_text": report.error_text,
+            "parts": report.parts,
+            "parts_sent": report.parts_sent,
             "timestamp": self._iso(report.timestamp),
         }
 

@@ -893,6 +893,8 @@ def _result_report(item: Any) -> DeliveryReport:
         ),
         timestamp=as_local_time(item.get("time")),
         reference=reference,
+        parts=count,
+        parts_sent=sent,
     )
 
 

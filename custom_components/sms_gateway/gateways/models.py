@@ -264,6 +264,10 @@ class DeliveryReport:
     error_text: str | None = None
     timestamp: datetime | None = None
     reference: str | None = None
+    # A long SMS: how many parts it was sent in, and how many of them went
+    # (Dinstar's `count`, `succ_count`); None where the vendor does not say.
+    parts: int | None = None
+    parts_sent: int | None = None
 
 
 class PortControl(StrEnum):
