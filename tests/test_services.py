@@ -6,8 +6,12 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+)
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -15,6 +19,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import voluptuous as vol
 
 from custom_components.sms_gateway.const import DOMAIN, EVENT_DELIVERY_REPORT
 from simulator.goip import GoipSimulator
@@ -301,3 +306,85 @@ async def test_no_line_to_send_is_the_gateways_trouble(
         await send(hass, recipients="13600000000", message="x")
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "rejected_no_port"
+
+
+async def test_a_gateway_chosen_by_entry_or_by_a_list_of_one_device(
+    hass: HomeAssistant,
+    goip_sim: GoipSimulator,
+    init_integration: MockConfigEntry,
+    dinstar: MockConfigEntry,
+) -> None:
+    """Two gateways: `config_entry_id` (the config_entry selector of the newest
+    core integrations) or `device_id` as a list, as Home Assistant's targets
+    give it, choose one; both at once, or two devices, are refused."""
+    await send(
+        hass, config_entry_id=init_integration.entry_id, recipients="10086", message="a"
+    )
+    port_device = device_of(hass, init_integration, "G103")
+    await send(hass, device_id=[port_device.id], recipients="10010", message="b")  # type: ignore[union-attr]
+    await goip_sim.advance()
+    assert [task[0].goip_line for task in goip_sim.tasks.values()][-1] == "G103"
+    assert len(goip_sim.tasks) == 2
+    for data, key in (
+        (
+            {"config_entry_id": init_integration.entry_id, "device_id": port_device.id},  # type: ignore[union-attr]
+            "device_or_entry",
+        ),
+        ({"config_entry_id": "nope"}, "unknown_entry"),
+    ):
+        with pytest.raises(ServiceValidationError) as err:
+            await send(hass, recipients="10086", message="x", **data)
+        assert err.value.translation_key == key
+    gateway = device_of(hass, dinstar)
+    with pytest.raises(vol.Invalid):
+        await send(
+            hass,
+            device_id=[port_device.id, gateway.id],  # type: ignore[union-attr]
+            recipients="1",
+            message="x",
+        )
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("set_sim_lock", {"port": "1", "pin": "1234", "locked": True}),
+        ("set_call_forwarding", {"port": "1", "reason": "busy", "number": "10086"}),
+        ("stk_get_menu", {"port": "1"}),
+        ("stk_select", {"port": "1", "action": "home"}),
+    ],
+)
+async def test_changing_a_sim_or_a_line_is_for_administrators(
+    hass: HomeAssistant,
+    dinstar: MockConfigEntry,
+    hass_read_only_user: Any,
+    hass_admin_user: Any,
+    action: str,
+    data: dict[str, Any],
+) -> None:
+    """A user who is no administrator may send, not lock a SIM, forward its
+    calls or drive its SIM toolkit."""
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            data,
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+            return_response=action.startswith("stk"),
+        )
+    await hass.services.async_call(
+        DOMAIN,
+        action,
+        data,
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+        return_response=action.startswith("stk"),
+    )
+    await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": "10086", "message": "anyone may send"},
+        blocking=True,
+        context=Context(user_id=hass_read_only_user.id),
+    )

@@ -17,12 +17,14 @@ from homeassistant.core import (
     ServiceResponse,
     SupportsResponse,
 )
+from homeassistant.exceptions import Unauthorized, UnknownUser
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from .const import (
     ATTR_ACTION,
     ATTR_CODE,
+    ATTR_CONFIG_ENTRY_ID,
     ATTR_DELIVERY_REPORT,
     ATTR_DEVICE_ID,
     ATTR_ENCODING,
@@ -67,9 +69,25 @@ def _recipients(value: Any) -> str | list[str]:
     return result
 
 
+def _one_device(value: Any) -> str:
+    """A device id, or a list of one, as Home Assistant's targets give it."""
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise vol.Invalid("choose one gateway or port device")
+        value = value[0]
+    result: str = cv.string(value)
+    return result
+
+
+# Which gateway (and port): a device, or an entry (the config_entry selector).
+TARGET: dict[vol.Marker, Any] = {
+    vol.Optional(ATTR_DEVICE_ID): _one_device,
+    vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+}
+
 SEND_SMS_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_DEVICE_ID): cv.string,
+        **TARGET,
         vol.Required(ATTR_RECIPIENTS): _recipients,
         vol.Required(ATTR_MESSAGE): cv.string,
         vol.Optional(ATTR_PORT): cv.string,
@@ -82,7 +100,7 @@ SEND_SMS_SCHEMA = vol.Schema(
 
 SEND_USSD_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_DEVICE_ID): cv.string,
+        **TARGET,
         vol.Optional(ATTR_PORT): cv.string,
         vol.Required(ATTR_CODE): cv.string,
         vol.Optional(ATTR_TIMEOUT, default=DEFAULT_USSD_TIMEOUT): vol.All(
@@ -91,9 +109,7 @@ SEND_USSD_SCHEMA = vol.Schema(
     }
 )
 
-PORT_SCHEMA = vol.Schema(
-    {vol.Optional(ATTR_DEVICE_ID): cv.string, vol.Optional(ATTR_PORT): cv.string}
-)
+PORT_SCHEMA = vol.Schema({**TARGET, vol.Optional(ATTR_PORT): cv.string})
 
 STK_SELECT_SCHEMA = vol.All(
     PORT_SCHEMA.extend(
@@ -123,14 +139,14 @@ CALL_RECORDS_SCHEMA = PORT_SCHEMA.extend(
 
 CANCEL_TASK_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_DEVICE_ID): cv.string,
+        **TARGET,
         vol.Required(ATTR_TASK_ID): cv.string,
     }
 )
 
 
 async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
+    entry, device_port = resolve_target(hass, call)
     result = await async_send_sms(
         hass,
         entry,
@@ -158,7 +174,7 @@ async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
 
 
 async def _cancel_task(hass: HomeAssistant, call: ServiceCall) -> None:
-    entry, _ = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
+    entry, _ = resolve_target(hass, call)
     require(entry, Capability.CANCEL)
     with translate_errors(reauth=(hass, entry)):
         await entry.runtime_data.gateway.async_cancel_task(call.data[ATTR_TASK_ID])
@@ -208,7 +224,7 @@ async def _get_call_forwarding(
 
 
 async def _get_call_records(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
+    entry, device_port = resolve_target(hass, call)
     require(entry, Capability.CALL_RECORDS)
     zone = entry.runtime_data.inbound.time_zone
     start, end = (
@@ -287,13 +303,38 @@ SERVICES: tuple[tuple[str, Handler, Any, SupportsResponse], ...] = (
 )
 
 
+# Actions that change a SIM or a line: for administrators only.
+ADMIN_ONLY = frozenset(
+    {"set_sim_lock", "set_call_forwarding", "stk_get_menu", "stk_select"}
+)
+
+
+async def _as_admin(
+    handler: Handler, hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Run `handler` if the call's user (if any) is an administrator.
+
+    As Home Assistant's own admin services check it; its helper for them takes
+    no response on the oldest version supported.
+    """
+    if call.context.user_id:
+        user = await hass.auth.async_get_user(call.context.user_id)
+        if user is None:
+            raise UnknownUser(context=call.context)
+        if not user.is_admin:
+            raise Unauthorized(context=call.context)
+    return await handler(hass, call)
+
+
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
     for name, handler, schema, response in SERVICES:
         hass.services.async_register(
             DOMAIN,
             name,
-            partial(handler, hass),
+            partial(_as_admin, handler, hass)
+            if name in ADMIN_ONLY
+            else partial(handler, hass),
             schema=schema,
             supports_response=response,
         )

@@ -9,7 +9,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 
 from .compat import belongs_to
-from .const import ATTR_DEVICE_ID, ATTR_PORT, DOMAIN
+from .const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, ATTR_PORT, DOMAIN
 from .coordinator import SmsGatewayConfigEntry, port_identifier
 from .gateways.models import Capability, PortControl, PortStatus
 
@@ -54,15 +54,23 @@ def require(entry: SmsGatewayConfigEntry, capability: Capability | PortControl) 
 
 
 def resolve_target(
-    hass: HomeAssistant, device_id: str | None
+    hass: HomeAssistant, call: ServiceCall
 ) -> tuple[SmsGatewayConfigEntry, str | None]:
     """The loaded entry of a gateway or port device, and the port it stands for.
 
-    Without a device, the only loaded gateway is meant.
+    Or the entry of `config_entry_id`; without either, the only loaded gateway.
     """
     entries = cast(
         list[SmsGatewayConfigEntry], hass.config_entries.async_loaded_entries(DOMAIN)
     )
+    device_id = call.data.get(ATTR_DEVICE_ID)
+    if (entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID)) is not None:
+        if device_id is not None:
+            raise invalid("device_or_entry")
+        for entry in entries:
+            if entry.entry_id == entry_id:
+                return entry, None
+        raise invalid("unknown_entry")
     if device_id is None:
         if len(entries) == 1:
             return entries[0], None
@@ -87,7 +95,7 @@ def resolve_port(
     hass: HomeAssistant, call: ServiceCall, capability: Capability | PortControl
 ) -> tuple[SmsGatewayConfigEntry, str]:
     """The entry and the port an action on one port is meant for."""
-    entry, device_port = resolve_target(hass, call.data.get(ATTR_DEVICE_ID))
+    entry, device_port = resolve_target(hass, call)
     require(entry, capability)
     if (port := call.data.get(ATTR_PORT, device_port)) is None:
         raise invalid("port_required")
