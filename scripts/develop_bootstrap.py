@@ -3,7 +3,13 @@
 Everything goes through Home Assistant's own HTTP API, the way the frontend
 does it: onboarding creates the owner, the config flow creates each entry, and
 the webhook URL its last step shows is given to the simulator as push target
-(OpenVox's flow writes it into the gateway itself).
+(OpenVox's flow writes it into the gateway itself; its USSD-to-HTTP page is
+set apart, as on a real gateway).
+
+A second run keeps what the first made (the owner, the entries, what you
+changed): it logs in, and points each simulator at the webhook it was given
+(`webhooks.json` beside the configuration). `scripts/develop --fresh` starts
+over.
 """
 
 from __future__ import annotations
@@ -60,6 +66,51 @@ def wait_for(url: str, seconds: float) -> None:
             time.sleep(1)
 
 
+def onboarded(ha: str) -> bool:
+    """Whether the owner was made by an earlier run."""
+    try:
+        steps = request(f"{ha}/api/onboarding")
+    except urllib.error.HTTPError as err:
+        if err.code == 404:  # onboarding done: its API is gone
+            return True
+        raise
+    return any(step["step"] == "user" and step["done"] for step in steps)
+
+
+def log_in(ha: str) -> str:
+    """An access token for the owner, through the login flow the frontend uses."""
+    client_id = f"{ha}/"
+    flow = request(
+        f"{ha}/auth/login_flow",
+        {
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": f"{ha}/?auth_callback=1",
+        },
+    )
+    result = request(
+        f"{ha}/auth/login_flow/{flow['flow_id']}",
+        {"username": USERNAME, "password": PASSWORD, "client_id": client_id},
+    )
+    if result.get("type") != "create_entry":
+        sys.exit(
+            f"could not log in as {USERNAME}: the owner was changed? "
+            "scripts/develop --fresh starts over"
+        )
+    return token_for(ha, result["result"], client_id)
+
+
+def token_for(ha: str, code: str, client_id: str) -> str:
+    """The access token of an authorization code."""
+    return str(
+        request(
+            f"{ha}/auth/token",
+            {"grant_type": "authorization_code", "code": code, "client_id": client_id},
+            form=True,
+        )["access_token"]
+    )
+
+
 def onboard(ha: str) -> str:
     """Create the owner and finish onboarding; return an access token."""
     client_id = f"{ha}/"
@@ -73,11 +124,7 @@ def onboard(ha: str) -> str:
             "language": "en",
         },
     )["auth_code"]
-    token = request(
-        f"{ha}/auth/token",
-        {"grant_type": "authorization_code", "code": code, "client_id": client_id},
-        form=True,
-    )["access_token"]
+    token = token_for(ha, code, client_id)
     request(f"{ha}/api/onboarding/core_config", {}, token)
     request(f"{ha}/api/onboarding/analytics", {}, token)
     request(
@@ -117,34 +164,49 @@ def lan_form(simulator: str) -> dict[str, Any]:
     }
 
 
-def add_goip(ha: str, token: str, simulator: str) -> str:
-    """The GoIP SMS Server simulator, its pushes pointed at the webhook."""
-    url = add_gateway(ha, token, "goip", lan_form(simulator))
-    request(f"{simulator}/_control/config", {"result_url": url, "receive_url": url})
-    return url
+def forms(args: argparse.Namespace) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each vendor's simulator and the config form that adds it."""
+    cloud = {"password": SIM_PASSWORD}
+    return {
+        "goip": (args.simulator, lan_form(args.simulator)),
+        # over HTTPS, with its self-signed certificate
+        "dinstar": (
+            args.dinstar,
+            lan_form(args.dinstar)
+            | {"port": args.dinstar_https_port, "ssl": True, "verify_ssl": False},
+        ),
+        # the account of its USSD page, so that USSD can be tried too
+        "openvox": (
+            args.openvox,
+            lan_form(args.openvox)
+            | {"ussd_username": "ussduser", "ussd_password": "ussdpwd"},
+        ),
+        "cloud_467890": (
+            args.cloud_467890,
+            {"base_url": args.cloud_467890, "uid": SIM_USER, **cloud},
+        ),
+        "cloud_apiv1": (
+            args.cloud_apiv1,
+            {"base_url": args.cloud_apiv1, "account": SIM_USER, **cloud},
+        ),
+    }
 
 
-def add_dinstar(ha: str, token: str, simulator: str, https_port: int) -> str:
-    """The Dinstar simulator over HTTPS with its self-signed certificate."""
-    form = lan_form(simulator) | {"port": https_port, "ssl": True, "verify_ssl": False}
-    url = add_gateway(ha, token, "dinstar", form)
-    request(f"{simulator}/_control/config", {"push_url": url})
-    return url
-
-
-def add_openvox(ha: str, token: str, simulator: str) -> str:
-    """The OpenVox simulator; the flow writes the webhook into its push settings."""
-    return add_gateway(ha, token, "openvox", lan_form(simulator))
-
-
-def add_cloud(
-    ha: str, token: str, vendor: str, simulator: str, account_key: str
-) -> str:
-    """A cloud platform's simulator, its reports (and replies) pushed to the webhook."""
-    form = {"base_url": simulator, account_key: SIM_USER, "password": SIM_PASSWORD}
-    url = add_gateway(ha, token, vendor, form)
-    request(f"{simulator}/_control/config", {"report_url": url, "mo_url": url})
-    return url
+def add_all(
+    ha: str, token: str, args: argparse.Namespace, kept: Path
+) -> dict[str, str]:
+    """Every simulator as an entry (those an earlier run added are kept), each
+    pointed at its webhook; the webhook URLs by vendor."""
+    webhooks: dict[str, str] = (
+        json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else {}
+    )
+    for vendor, (simulator, form) in forms(args).items():
+        if vendor not in webhooks:
+            webhooks[vendor] = add_gateway(ha, token, vendor, form)
+            kept.write_text(json.dumps(webhooks, indent=2), encoding="utf-8")
+        # what "point this gateway's pushes at Home Assistant" writes on each
+        request(f"{simulator}/_control/push", {"url": webhooks[vendor]})
+    return webhooks
 
 
 def find_state(ha: str, token: str, suffix: str) -> dict[str, Any]:
@@ -154,14 +216,18 @@ def find_state(ha: str, token: str, suffix: str) -> dict[str, Any]:
 
 
 def check(ha: str, simulator: str, dinstar: str, token: str) -> None:
-    """Incoming SMS of both gateways and a delivery report reach Home Assistant."""
+    """Incoming SMS of both gateways and a delivery report reach Home Assistant.
+
+    The texts name this run: an earlier run's events are still shown.
+    """
+    run = time.strftime("%H:%M:%S")
     request(
         f"{simulator}/_control/incoming",
-        {"goip_line": "G101", "from_number": "10086", "content": "develop --check"},
+        {"goip_line": "G101", "from_number": "10086", "content": f"develop {run}"},
     )
     request(
         f"{dinstar}/_control/incoming",
-        {"port": 1, "number": "10010", "text": "dinstar --check"},
+        {"port": 1, "number": "10010", "text": f"dinstar {run}"},
     )
     sent = request(
         f"{ha}/api/services/sms_gateway/send_sms?return_response",
@@ -179,8 +245,8 @@ def check(ha: str, simulator: str, dinstar: str, token: str) -> None:
         dwg = find_state(ha, token, "dwg_gsm_gateway_incoming_sms")["attributes"]
         report = find_state(ha, token, "goip_sms_server_delivery_report")["attributes"]
         if (
-            goip.get("text") == "develop --check"
-            and dwg.get("text") == "dinstar --check"
+            goip.get("text") == f"develop {run}"
+            and dwg.get("text") == f"dinstar {run}"
             and report.get("message_id") == message_id
         ):
             print(
@@ -189,6 +255,21 @@ def check(ha: str, simulator: str, dinstar: str, token: str) -> None:
             return
         time.sleep(1)
     sys.exit("check failed: no incoming SMS or delivery report within 60 s")
+
+
+def check_ussd(ha: str, token: str) -> None:
+    """A USSD on OpenVox port 1: the reply comes by the USSD page's push."""
+    answer = request(
+        f"{ha}/api/services/sms_gateway/send_ussd?return_response",
+        {
+            "device_id": find_device(ha, token, "swg_wireless_gateway_incoming_sms"),
+            "port": "1",
+            "code": "*#301",
+        },
+        token,
+    )
+    reply = answer["service_response"]["reply"]
+    print(f"check passed: USSD on OpenVox port 1 answered {reply!r}")
 
 
 def find_device(ha: str, token: str, suffix: str) -> str:
@@ -255,6 +336,9 @@ def main() -> None:
     parser.add_argument(
         "--log", type=Path, help="Home Assistant's log, read by --check"
     )
+    parser.add_argument(
+        "--kept", type=Path, required=True, help="the webhooks of an earlier run"
+    )
     args = parser.parse_args()
     simulators = (
         args.simulator,
@@ -266,21 +350,17 @@ def main() -> None:
     for simulator in simulators:
         wait_for(f"{simulator}/_control/state", 30)
     wait_for(f"{args.ha}/api/onboarding", 300)
-    token = onboard(args.ha)
-    goip_webhook = add_goip(args.ha, token, args.simulator)
-    dinstar_webhook = add_dinstar(args.ha, token, args.dinstar, args.dinstar_https_port)
-    openvox_webhook = add_openvox(args.ha, token, args.openvox)
-    webhook_467890 = add_cloud(args.ha, token, "cloud_467890", args.cloud_467890, "uid")
-    apiv1_webhook = add_cloud(
-        args.ha, token, "cloud_apiv1", args.cloud_apiv1, "account"
-    )
+    token = log_in(args.ha) if onboarded(args.ha) else onboard(args.ha)
+    webhooks = add_all(args.ha, token, args, args.kept)
     print(
         f"\nHome Assistant:     {args.ha}  (login: {USERNAME} / {PASSWORD})\n"
-        f"GoIP simulator:     {args.simulator}/_control/state  -> {goip_webhook}\n"
-        f"Dinstar simulator:  {args.dinstar}/_control/state  -> {dinstar_webhook}\n"
-        f"OpenVox simulator:  {args.openvox}/_control/state  -> {openvox_webhook}\n"
-        f"467890 platform:    {args.cloud_467890}/_control/state  -> {webhook_467890}\n"
-        f"api/v1 platform:    {args.cloud_apiv1}/_control/state  -> {apiv1_webhook}\n"
+        f"GoIP simulator:     {args.simulator}/_control/state  -> {webhooks['goip']}\n"
+        f"Dinstar simulator:  {args.dinstar}/_control/state  -> {webhooks['dinstar']}\n"
+        f"OpenVox simulator:  {args.openvox}/_control/state  -> {webhooks['openvox']}\n"
+        f"467890 platform:    {args.cloud_467890}/_control/state"
+        f"  -> {webhooks['cloud_467890']}\n"
+        f"api/v1 platform:    {args.cloud_apiv1}/_control/state"
+        f"  -> {webhooks['cloud_apiv1']}\n"
         "Incoming SMS arrive every 20 s (GoIP), 45 s (Dinstar), 60 s (OpenVox)\n"
         "and 90 s (api/v1): watch the 'Incoming SMS' event entities, or Developer\n"
         "tools → Events → listen to 'sms_gateway_sms_received'.\n",
@@ -289,6 +369,7 @@ def main() -> None:
     if args.check:
         entries_loaded(args.ha, token, len(simulators))
         check(args.ha, args.simulator, args.dinstar, token)
+        check_ussd(args.ha, token)
         if args.log:
             nothing_reported(args.log)
 

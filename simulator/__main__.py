@@ -37,6 +37,8 @@ async def _auto(
 
 async def _main(args: argparse.Namespace) -> None:
     simulator = SIMULATORS[args.vendor](username=args.username, password=args.password)
+    if args.first_id is not None:
+        simulator.continue_ids(args.first_id)
     port = await simulator.start(args.host, args.port, args.https_port)
     print(f"{args.vendor} simulator on http://{args.host}:{port}", flush=True)
     if args.https_port is not None:
@@ -62,6 +64,12 @@ def main() -> None:
     parser.add_argument("--auto", action="store_true", help="advance sends by itself")
     parser.add_argument("--advance-every", type=float, default=2.0)
     parser.add_argument("--incoming-every", type=float, default=30.0)
+    parser.add_argument(
+        "--first-id",
+        type=int,
+        default=None,
+        help="number sends from here, as a gateway that kept its database",
+    )
     logging.basicConfig(level=logging.INFO)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(parser.parse_args()))

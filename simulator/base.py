@@ -79,6 +79,7 @@ class Simulator(ABC):
         self.app.router.add_post("/_control/advance", self._control_advance)
         self.app.router.add_post("/_control/restart", self._control_restart)
         self.app.router.add_post("/_control/revoke", self._control_revoke)
+        self.app.router.add_post("/_control/push", self._control_push)
         # path -> (status, body) answered once instead of the real handler
         self.canned: dict[str, tuple[int, str]] = {}
         self._runner: web.AppRunner | None = None
@@ -90,6 +91,14 @@ class Simulator(ABC):
         self.huge_sent = 0  # bytes of "huge" answers written before the client left
         self.port = 0
         self.https_port = 0
+
+    def continue_ids(self, first: int) -> None:  # noqa: B027 - most number nothing
+        """Number what the gateway numbers from `first` on.
+
+        As a gateway that kept its database across a restart does: in a
+        development run after another, ids that started again would be taken
+        for ones seen before.
+        """
 
     @property
     def url(self) -> str:
@@ -309,6 +318,12 @@ class Simulator(ABC):
     async def _control_restart(self, request: web.Request) -> web.Response:
         self.restart()
         return json_response({"restarted": True})
+
+    async def _control_push(self, request: web.Request) -> web.Response:
+        """`{"url": ...}`: every kind of push there (`point_pushes`)."""
+        url = str((await request.json())["url"])
+        self.point_pushes(url)
+        return json_response({"pushes_to": url})
 
     async def _control_revoke(self, request: web.Request) -> web.Response:
         self.revoke()

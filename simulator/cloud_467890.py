@@ -48,6 +48,10 @@ class Cloud467890Simulator(Simulator):
         self.app.router.add_post("/Admin/index.php/Message/balance", self._balance)
         self.app.router.add_post("/_control/config", self._control_config)
 
+    def continue_ids(self, first: int) -> None:
+        """Message ids from `first` on."""
+        self._msgids = itertools.count(first)
+
     def revoke(self) -> None:
         """The account's password changes."""
         super().revoke()

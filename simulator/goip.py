@@ -140,6 +140,10 @@ class GoipSimulator(Simulator):
         await self.push(self.receive_url, payload)
         return payload
 
+    def continue_ids(self, first: int) -> None:
+        """Task ids from `first` on."""
+        self._task_ids = itertools.count(first)
+
     def point_pushes(self, url: str) -> None:
         """Results and received SMS to `url`."""
         self.result_url = self.receive_url = url
