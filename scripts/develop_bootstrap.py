@@ -299,13 +299,19 @@ def request_text(url: str, body: dict[str, Any], token: str) -> str:
 
 
 def entries_loaded(ha: str, token: str, expected: int) -> None:
-    """All `expected` entries of the integration are set up (their gateways answered)."""
-    entries = request(
-        f"{ha}/api/config/config_entries/entry?domain=sms_gateway", token=token
-    )
-    states = [f"{entry['title']}: {entry['state']}" for entry in entries]
-    if len(entries) != expected or any(e["state"] != "loaded" for e in entries):
-        sys.exit(f"check failed: {expected} entries expected, {states}")
+    """All `expected` entries of the integration are set up (their gateways
+    answered); kept from an earlier run, they load as Home Assistant starts."""
+    deadline = time.monotonic() + 60
+    while True:
+        entries = request(
+            f"{ha}/api/config/config_entries/entry?domain=sms_gateway", token=token
+        )
+        states = [f"{entry['title']}: {entry['state']}" for entry in entries]
+        if len(entries) == expected and all(e["state"] == "loaded" for e in entries):
+            break
+        if time.monotonic() > deadline:
+            sys.exit(f"check failed: {expected} entries expected, {states}")
+        time.sleep(1)
     print(f"check passed: {len(entries)} entries loaded ({', '.join(states)})")
 
 

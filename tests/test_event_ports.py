@@ -34,11 +34,9 @@ from custom_components.sms_gateway.gateways.models import Capability
 from custom_components.sms_gateway.gateways.openvox import port_of_name
 
 from .conftest import WEBHOOK_ID, loaded, next_poll
-from .vendors import VENDORS
+from .vendors import USSD_ACCOUNT, VENDORS
 
 EVENTS = (EVENT_SMS_RECEIVED, EVENT_DELIVERY_REPORT, EVENT_USSD_REPLY, EVENT_PORT_EVENT)
-# The USSD accounts of the vendors that need one beside the API's.
-USSD_ACCOUNT = {"openvox": {"ussd_username": "ussduser", "ussd_password": "ussdpwd"}}
 
 
 @pytest.mark.parametrize("mode", [RECEIVE_PUSH, RECEIVE_POLL])
@@ -57,7 +55,8 @@ async def test_every_event_names_its_port_as_the_actions_take_it(
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=vendor,
-        data={**case.data(sim), **USSD_ACCOUNT.get(vendor, {})},
+        # OpenVox's USSD page has an account of its own
+        data={**case.data(sim), **(USSD_ACCOUNT if vendor == "openvox" else {})},
         options={CONF_RECEIVE_MODE: mode},
     )
     events = {name: async_capture_events(hass, name) for name in EVENTS}

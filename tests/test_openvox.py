@@ -25,7 +25,16 @@ from custom_components.sms_gateway.const import (
 from simulator.openvox import OpenvoxSimulator
 
 from .conftest import PASSWORD, WEBHOOK_ID, loaded, next_poll, set_options
-from .vendors import VENDORS
+from .vendors import USSD_ACCOUNT, VENDORS
+
+
+def with_ussd_account(sim: OpenvoxSimulator) -> MockConfigEntry:
+    """An entry with the account of the gateway's USSD page."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="SWG",
+        data={**openvox_data(sim), **USSD_ACCOUNT},
+    )
 
 
 def openvox_data(sim: OpenvoxSimulator) -> dict[str, Any]:
@@ -251,15 +260,7 @@ async def test_send_ussd_waits_for_the_reply_with_its_id(
 
     from .test_ussd import until
 
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="SWG",
-        data={
-            **openvox_data(openvox_sim),
-            "ussd_username": "ussduser",
-            "ussd_password": "ussdpwd",
-        },
-    )
+    entry = with_ussd_account(openvox_sim)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -314,15 +315,7 @@ async def test_a_failed_ussd_is_no_reply(
 
     from .test_ussd import until
 
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="SWG",
-        data={
-            **openvox_data(openvox_sim),
-            "ussd_username": "ussduser",
-            "ussd_password": "ussdpwd",
-        },
-    )
+    entry = with_ussd_account(openvox_sim)
     events = async_capture_events(hass, EVENT_USSD_REPLY)
     async with loaded(hass, entry):
         client = await hass_client_no_auth()

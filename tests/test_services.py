@@ -364,27 +364,22 @@ async def test_changing_a_sim_or_a_line_is_for_administrators(
 ) -> None:
     """A user who is no administrator may send, not lock a SIM, forward its
     calls or drive its SIM toolkit."""
-    with pytest.raises(Unauthorized):
+
+    async def call(name: str, data: dict[str, Any], user: Any) -> None:
         await hass.services.async_call(
             DOMAIN,
-            action,
+            name,
             data,
             blocking=True,
-            context=Context(user_id=hass_read_only_user.id),
-            return_response=action.startswith("stk"),
+            context=Context(user_id=user.id),
+            return_response=name.startswith("stk"),
         )
-    await hass.services.async_call(
-        DOMAIN,
-        action,
-        data,
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-        return_response=action.startswith("stk"),
-    )
-    await hass.services.async_call(
-        DOMAIN,
+
+    with pytest.raises(Unauthorized):
+        await call(action, data, hass_read_only_user)
+    await call(action, data, hass_admin_user)
+    await call(
         "send_sms",
         {"recipients": "10086", "message": "anyone may send"},
-        blocking=True,
-        context=Context(user_id=hass_read_only_user.id),
+        hass_read_only_user,
     )

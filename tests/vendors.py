@@ -21,6 +21,8 @@ from simulator.openvox import OpenvoxSimulator
 from .conftest import PASSWORD, WEBHOOK_ID, lan_data
 
 CLOUD_ACCOUNT = "10001"
+# The account of OpenVox's USSD page (its simulator's), beside the API's.
+USSD_ACCOUNT = {"ussd_username": "ussduser", "ussd_password": "ussdpwd"}
 
 
 @dataclass(frozen=True, kw_only=True)
