@@ -30,6 +30,7 @@ INFO_TYPES = (
     "imei",
     "imsi",
     "iccid",
+    "smsc",
     "number",
     "reg",
     "slot",
@@ -76,6 +77,8 @@ class Port:
     imei: str = ""
     imsi: str = ""
     iccid: str = ""
+    # the document's example: the SMS center of the SIM's network
+    smsc: str = "+8613010868500"
     number: str = ""
     reg: str = "REGISTER_OK"
     slot: int = 255
@@ -477,6 +480,22 @@ class DinstarSimulator(Simulator):
         action, param = query.get("action"), query.get("param")
         if port is None:
             return self._answer(400)
+        if action in ("lock", "unlock") and param is not None:
+            if param != port.pin:
+                return self._answer(500)
+            port.sim_locked = action == "lock"
+        elif action == "CallForward" and param:
+            if param == "CancelAll":
+                port.forwarding.clear()
+            else:
+                port.forwarding[param] = query.get("number", "")
+        elif not self._set_port(port, action, param):
+            return self._answer(400)
+        return self._answer(200)
+
+    @staticmethod
+    def _set_port(port: Port, action: str | None, param: str | None) -> bool:
+        """The actions of `set_port_info` that always succeed; False: none."""
         if action == "reset":
             port.restarts += 1
             port.callstate = "Idle"
@@ -484,22 +503,15 @@ class DinstarSimulator(Simulator):
             port.reg = "REGISTER_OK" if param == "on" else "POWER_OFF"
         elif action == "slot" and param in ("0", "1", "2", "3") and port.slot != 255:
             port.slot = int(param)
-        elif action in ("lock", "unlock") and param is not None:
-            if param != port.pin:
-                return self._answer(500)
-            port.sim_locked = action == "lock"
         elif action in ("block", "unblock"):
             port.blocked = action == "block"
-        elif action == "CallForward" and param:
-            if param == "CancelAll":
-                port.forwarding.clear()
-            else:
-                port.forwarding[param] = query.get("number", "")
+        elif action == "number" and param:
+            port.number = param
         elif action == "CheckCallForward":
             port.forwarding_checked = True
         else:
-            return self._answer(400)
-        return self._answer(200)
+            return False
+        return True
 
     async def _get_cdr(self, request: web.Request) -> web.Response:
         body = await self._body(request)

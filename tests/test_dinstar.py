@@ -169,6 +169,7 @@ async def test_events_from_pushes_carry_the_returned_ids(
         (e.data["sender"], e.data["text"], e.data["port"], e.data["message_id"])
         for e in received
     ] == [("10086", "余额 5.00", "2", "1")]
+    assert received[0].data["smsc"] == "+8613800757511"  # the SMS center it came by
     assert [
         (e.data["message_id"], e.data["status"], e.data["recipient"]) for e in reports
     ] == [

@@ -378,6 +378,7 @@ def test_pushes_of_the_documents_examples() -> None:
             port="1",
             timestamp=datetime(2016, 7, 12, 15, 46, 18),
             message_id="1",
+            smsc="+8613800757511",
         )
     ]
     assert push("push_sms_result.json") == [
@@ -493,6 +494,7 @@ async def test_poll_incoming_of_the_documents_example(
             port="2",
             timestamp=datetime(2014, 12, 9, 17, 11, 18),
             message_id="1",
+            smsc="+8613800123456",
         )
     ]
     assert cursor == "1"

@@ -129,6 +129,23 @@ async def test_sim_lock(
     assert not dinstar_sim.ports[1].sim_locked
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_sim_number_and_sms_center(
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar_entry: MockConfigEntry
+) -> None:
+    """`set_port_info` `action=number`: the number the gateway keeps for the
+    SIM, shown at once; `get_port_info` `smsc`: the SIM's SMS center."""
+    dinstar_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(dinstar_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.dwg_port_1_sms_center").state == "+8613010868500"
+    await act(hass, "set_sim_number", port="1", number="+8613800138001")
+    await hass.async_block_till_done()
+    assert dinstar_sim.ports[1].number == "+8613800138001"
+    assert hass.states.get("sensor.dwg_port_1_sim_number").state == "+8613800138001"
+    await hass.config_entries.async_unload(dinstar_entry.entry_id)
+
+
 async def test_call_forwarding(
     hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
 ) -> None:
@@ -183,6 +200,7 @@ async def test_goip_offers_no_port_control(
     assert hass.states.get("switch.goip_sms_server_g101_power") is None
     for service, data, key in (
         ("set_sim_lock", {"port": "G101", "pin": "1", "locked": True}, "lock_sim"),
+        ("set_sim_number", {"port": "G101", "number": "10086"}, "set_number"),
         ("get_call_forwarding", {"port": "G101"}, "call_forwarding"),
         ("get_call_records", {}, "call_records"),
     ):

@@ -349,6 +349,7 @@ async def test_a_gateway_chosen_by_entry_or_by_a_list_of_one_device(
     ("action", "data"),
     [
         ("set_sim_lock", {"port": "1", "pin": "1234", "locked": True}),
+        ("set_sim_number", {"port": "1", "number": "+8613800138001"}),
         ("set_call_forwarding", {"port": "1", "reason": "busy", "number": "10086"}),
         ("stk_get_menu", {"port": "1"}),
         ("stk_select", {"port": "1", "action": "home"}),

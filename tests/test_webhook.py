@@ -80,6 +80,7 @@ async def test_incoming_sms_fires_the_event_and_the_event_entity(
             "text": "余额 12.50",
             "message_id": None,
             "extension": None,
+            "smsc": None,
             # The server's local time, taken in Home Assistant's zone (US/Pacific).
             "timestamp": "2019-09-26T22:26:05+00:00",
         }

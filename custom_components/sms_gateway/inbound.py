@@ -383,6 +383,7 @@ class Inbound:
             "text": sms.text,
             "message_id": sms.message_id,
             "extension": sms.extension,
+            "smsc": sms.smsc,
             "timestamp": self._iso(sms.timestamp),
         }
 

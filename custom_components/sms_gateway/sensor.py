@@ -138,6 +138,7 @@ PORT_SENSORS: tuple[PortSensorDescription, ...] = (
     _diagnostic(PortField.IMSI),
     _diagnostic(PortField.ICCID),
     _diagnostic(PortField.SLOT),
+    _diagnostic(PortField.SMSC),
 )
 
 

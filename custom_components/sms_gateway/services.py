@@ -126,6 +126,8 @@ SIM_LOCK_SCHEMA = PORT_SCHEMA.extend(
     {vol.Required(ATTR_PIN): cv.string, vol.Required(ATTR_LOCKED): cv.boolean}
 )
 
+SIM_NUMBER_SCHEMA = PORT_SCHEMA.extend({vol.Required(ATTR_NUMBER): cv.string})
+
 SET_FORWARDING_SCHEMA = PORT_SCHEMA.extend(
     {
         vol.Required(ATTR_REASON): vol.Coerce(ForwardReason),
@@ -201,6 +203,15 @@ async def _set_sim_lock(hass: HomeAssistant, call: ServiceCall) -> None:
         await entry.runtime_data.gateway.async_control_port(
             port, control, call.data[ATTR_PIN]
         )
+
+
+async def _set_sim_number(hass: HomeAssistant, call: ServiceCall) -> None:
+    entry, port = resolve_port(hass, call, PortControl.SET_NUMBER)
+    with translate_errors(reauth=(hass, entry)):
+        await entry.runtime_data.gateway.async_control_port(
+            port, PortControl.SET_NUMBER, call.data[ATTR_NUMBER]
+        )
+    await entry.runtime_data.coordinator.async_refresh()  # the new number, shown now
 
 
 async def _set_call_forwarding(hass: HomeAssistant, call: ServiceCall) -> None:
@@ -287,6 +298,7 @@ SERVICES: tuple[tuple[str, Handler, Any, SupportsResponse], ...] = (
     ("stk_get_menu", _stk_get_menu, PORT_SCHEMA, SupportsResponse.ONLY),
     ("stk_select", _stk_select, STK_SELECT_SCHEMA, SupportsResponse.ONLY),
     ("set_sim_lock", _set_sim_lock, SIM_LOCK_SCHEMA, SupportsResponse.NONE),
+    ("set_sim_number", _set_sim_number, SIM_NUMBER_SCHEMA, SupportsResponse.NONE),
     (
         "set_call_forwarding",
         _set_call_forwarding,
@@ -305,7 +317,13 @@ SERVICES: tuple[tuple[str, Handler, Any, SupportsResponse], ...] = (
 
 # Actions that change a SIM or a line: for administrators only.
 ADMIN_ONLY = frozenset(
-    {"set_sim_lock", "set_call_forwarding", "stk_get_menu", "stk_select"}
+    {
+        "set_sim_lock",
+        "set_sim_number",
+        "set_call_forwarding",
+        "stk_get_menu",
+        "stk_select",
+    }
 )
 
 

@@ -38,6 +38,7 @@ REFUSABLE: tuple[Capability | PortControl, ...] = (
     Capability.EXTENSION,
     PortControl.LOCK_SIM,
     PortControl.UNLOCK_SIM,
+    PortControl.SET_NUMBER,
 )
 
 

@@ -86,6 +86,7 @@ CONTROLS: dict[PortControl, tuple[str, str | None]] = {
     PortControl.UNLOCK_SIM: ("unlock", "value"),
     PortControl.BLOCK: ("block", None),
     PortControl.UNBLOCK: ("unblock", None),
+    PortControl.SET_NUMBER: ("number", "value"),
 }
 FORWARD_REASONS = {
     ForwardReason.UNCONDITIONAL: "Unconditional",
@@ -109,7 +110,7 @@ STK_INPUTS = {
 }
 
 INFO_TYPES = (
-    "type,imei,imsi,iccid,number,reg,slot,callstate,signal,gprs,remain_credit,"
+    "type,imei,imsi,iccid,smsc,number,reg,slot,callstate,signal,gprs,remain_credit,"
     "remain_monthly_credit,remain_daily_credit,remain_daily_calltime,"
     "remain_hourly_calltime,remain_daily_connect"
 )
@@ -206,6 +207,7 @@ class DinstarGateway(Gateway):
             PortField.REMAINING_HOURLY_CALLS,
             PortField.REMAINING_DAILY_CONNECTS,
             PortField.DATA_ATTACHED,
+            PortField.SMSC,
         }
     )
     port_controls = frozenset(PortControl)
@@ -718,6 +720,7 @@ def _port(item: Any) -> PortStatus | None:
         data_attached=(
             None if (gprs := as_text(item.get("gprs"))) is None else gprs == "attached"
         ),
+        smsc=as_text(item.get("smsc")),
     )
 
 
@@ -744,6 +747,7 @@ def _incoming(item: Any) -> IncomingSms:
         port=as_text(item.get("port")),
         timestamp=as_local_time(item.get("timestamp")),
         message_id=as_text(item.get("incoming_sms_id")),
+        smsc=as_text(item.get("smsc")),
     )
 
 

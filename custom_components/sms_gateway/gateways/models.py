@@ -58,6 +58,7 @@ class PortField(StrEnum):
     REMAINING_HOURLY_CALLS = "remaining_hourly_calls"
     REMAINING_DAILY_CONNECTS = "remaining_daily_connects"
     DATA_ATTACHED = "data_attached"
+    SMSC = "smsc"
 
 
 class GatewayField(StrEnum):
@@ -151,6 +152,8 @@ class PortStatus:
     remaining_daily_connects: int | None = None
     # Attached to the packet data (GPRS) network.
     data_attached: bool | None = None
+    # The SMS center the SIM sends through.
+    smsc: str | None = None
     # The gateway offers the port for sending SMS.
     sms_ready: bool | None = None
     # The gateway's own words for the SIM's state.
@@ -241,6 +244,8 @@ class IncomingSms:
     message_id: str | None = None
     # The extension number the SMS was sent to (api/v1 extNo).
     extension: str | None = None
+    # The SMS center that delivered it, where the vendor tells it (Dinstar).
+    smsc: str | None = None
     # The sender as every way the vendor hands out SMS shows it, where one
     # shows less (api/v1's `mo` queue masks it, its callback does not): what
     # tells this SMS from another, so one that comes both ways fires once.
@@ -280,6 +285,7 @@ class PortControl(StrEnum):
     UNLOCK_SIM = "unlock_sim"  # value: the PIN
     BLOCK = "block"
     UNBLOCK = "unblock"
+    SET_NUMBER = "set_number"  # value: the SIM's own number, as the gateway keeps it
 
 
 class ForwardReason(StrEnum):
