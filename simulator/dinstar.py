@@ -145,6 +145,21 @@ class Outgoing:
         return result
 
 
+def _with_params(text: str, values: Any) -> str:
+    """`text` with each `#param#` replaced by the next of `values`.
+
+    The document's text_param; a `#param#` without a value stays as it is.
+    """
+    if not isinstance(values, list):
+        return text
+    parts = text.split("#param#")
+    filled = [parts[0]]
+    for index, part in enumerate(parts[1:]):
+        filled.append(str(values[index]) if index < len(values) else "#param#")
+        filled.append(part)
+    return "".join(filled)
+
+
 class DinstarSimulator(Simulator):
     """A DWG gateway: ports, queues that drain, results, reports, incoming SMS."""
 
@@ -463,7 +478,7 @@ class DinstarSimulator(Simulator):
                     task_id,
                     param.get("user_id"),
                     str(param["number"]),
-                    body["text"],
+                    _with_params(body["text"], param.get("text_param")),
                     ports,
                     bool(body.get("request_status_report", True)),
                     str(body.get("encoding", "unicode")),

@@ -479,3 +479,42 @@ async def test_the_ids_of_a_send_are_on_disk_before_it_leaves(
     dinstar_sim.release()
     response = await sending
     assert sorted(stored) == sorted(m["message_id"] for m in response["messages"])
+
+
+async def test_one_send_with_values_for_each_recipient(
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
+) -> None:
+    """`text_param`: each recipient's values replace `#param#` in order, in one
+    request; the recipients are matched however their numbers are written."""
+    await send(
+        hass,
+        recipients="13600000000, 136 1111 1111",
+        message="#param#, your code is #param#",
+        text_params={"13600000000": ["Li", "1234"], "136 1111 1111": ["Wang", 5678]},
+    )
+    assert [(sms.number, sms.text) for sms in dinstar_sim.outgoing] == [
+        ("13600000000", "Li, your code is 1234"),
+        ("13611111111", "Wang, your code is 5678"),
+    ]
+    assert dinstar_sim.requests.count("/api/send_sms") == 1
+    with pytest.raises(ServiceValidationError) as err:
+        await send(
+            hass,
+            recipients="13600000000",
+            message="#param#",
+            text_params={"13622222222": ["nobody"]},
+        )
+    assert err.value.translation_key == "text_params_not_a_recipient"
+
+
+async def test_values_per_recipient_need_a_gateway_that_fills_them_in(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await send(
+            hass,
+            recipients="13600000000",
+            message="#param#",
+            text_params={"13600000000": ["Li"]},
+        )
+    assert err.value.translation_key == "unsupported_text_params"

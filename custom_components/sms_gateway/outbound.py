@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 import re
@@ -12,6 +12,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .coordinator import SmsGatewayConfigEntry
 from .errors import translate_errors
+from .gateways import Gateway
 from .gateways.errors import InvalidNumberError, UnsupportedNumberError
 from .gateways.models import Capability, Registration, SendRequest, SendResult
 from .gateways.text import Encoding
@@ -54,6 +55,7 @@ async def async_send_sms(
     encoding: Encoding | None = None,
     delivery_report: bool | None = None,
     extension: str | None = None,
+    text_params: Mapping[str, list[str]] | None = None,
 ) -> SendResult:
     """Check the request against what the gateway can do, send it, track the ids."""
     data = entry.runtime_data
@@ -65,6 +67,9 @@ async def async_send_sms(
         encoding=encoding,
         delivery_report=delivery_report,
         extension=extension,
+        text_params={n: tuple(v) for n, v in text_params.items()}
+        if text_params
+        else None,
         track=partial(data.inbound.track_sent, port=port, text=message),
     )
     request, merged = _check(entry, request)
@@ -110,10 +115,36 @@ def _check(
         (request.encoding, Capability.CHOOSE_ENCODING),
         (request.delivery_report, Capability.CHOOSE_DELIVERY_REPORT),
         (request.extension, Capability.EXTENSION),
+        (request.text_params, Capability.TEXT_PARAMS),
     ):
         if value is not None and capability not in gateway.capabilities:
             raise unsupported(capability)
-    return replace(request, recipients=tuple(numbers), normalized=True), merged
+    return replace(
+        request,
+        recipients=tuple(numbers),
+        text_params=_text_params(gateway, request.text_params, numbers),
+        normalized=True,
+    ), merged
+
+
+def _text_params(
+    gateway: Gateway,
+    text_params: Mapping[str, tuple[str, ...]] | None,
+    numbers: list[str],
+) -> dict[str, tuple[str, ...]] | None:
+    """The values of each recipient, by its number in the vendor's form."""
+    if text_params is None:
+        return None
+    found: dict[str, tuple[str, ...]] = {}
+    for given, values in text_params.items():
+        try:
+            number = gateway.normalize_recipient(given)
+        except InvalidNumberError:
+            number = given
+        if number not in numbers:
+            raise invalid("text_params_not_a_recipient", number=given)
+        found[number] = values
+    return found
 
 
 def _check_port(entry: SmsGatewayConfigEntry, port: str) -> None:

@@ -42,6 +42,7 @@ from .const import (
     ATTR_RECIPIENTS,
     ATTR_START,
     ATTR_TASK_ID,
+    ATTR_TEXT_PARAMS,
     ATTR_TIMEOUT,
     DEFAULT_USSD_TIMEOUT,
     DOMAIN,
@@ -95,6 +96,9 @@ SEND_SMS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_ENCODING): vol.Coerce(Encoding),
         vol.Optional(ATTR_DELIVERY_REPORT): cv.boolean,
         vol.Optional(ATTR_EXTENSION): vol.All(cv.string, vol.Match(r"^[0-9]+$")),
+        vol.Optional(ATTR_TEXT_PARAMS): {
+            cv.string: vol.All(cv.ensure_list, [cv.string])
+        },
     }
 )
 
@@ -159,6 +163,7 @@ async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         encoding=call.data.get(ATTR_ENCODING),
         delivery_report=call.data.get(ATTR_DELIVERY_REPORT),
         extension=call.data.get(ATTR_EXTENSION),
+        text_params=call.data.get(ATTR_TEXT_PARAMS),
     )
     return {
         "messages": [

@@ -36,6 +36,7 @@ REFUSABLE: tuple[Capability | PortControl, ...] = (
     Capability.CHOOSE_ENCODING,
     Capability.CHOOSE_DELIVERY_REPORT,
     Capability.EXTENSION,
+    Capability.TEXT_PARAMS,
     PortControl.LOCK_SIM,
     PortControl.UNLOCK_SIM,
     PortControl.SET_NUMBER,

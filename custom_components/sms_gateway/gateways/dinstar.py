@@ -179,6 +179,7 @@ class DinstarGateway(Gateway):
             Capability.STK,
             Capability.CALL_FORWARDING,
             Capability.CALL_RECORDS,
+            Capability.TEXT_PARAMS,
         }
     )
     list_answers = frozenset(
@@ -351,8 +352,11 @@ class DinstarGateway(Gateway):
 
         async def send_chunk(chunk: list[str]) -> list[RecipientResult]:
             ids = [self._next_user_id() for _ in chunk]
+            values = request.text_params or {}
             param = [
-                {"number": n, "user_id": i} for n, i in zip(chunk, ids, strict=True)
+                {"number": n, "user_id": i}
+                | ({"text_param": list(values[n])} if n in values else {})
+                for n, i in zip(chunk, ids, strict=True)
             ]
             if request.track is not None:  # the ids are ours: kept before they leave
                 request.track(

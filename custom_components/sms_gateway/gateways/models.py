@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -30,6 +30,7 @@ class Capability(StrEnum):
     CALL_FORWARDING = "call_forwarding"
     CALL_RECORDS = "call_records"
     EXTENSION = "extension"
+    TEXT_PARAMS = "text_params"
     PUSH_SETUP = "push_setup"
     PUSH = "push"
 
@@ -195,6 +196,9 @@ class SendRequest:
     delivery_report: bool | None = None
     # A platform's extension number (api/v1 extNo), shown to the recipient.
     extension: str | None = None
+    # Per recipient (in the vendor's form), the values that replace the
+    # message's `#param#` in their order (Dinstar's text_param).
+    text_params: Mapping[str, tuple[str, ...]] | None = None
     # The recipients are already in the vendor's form, each once
     # (`Gateway.unique_recipients` made them so): they are not read again.
     normalized: bool = False
