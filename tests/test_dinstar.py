@@ -518,3 +518,37 @@ async def test_values_per_recipient_need_a_gateway_that_fills_them_in(
             text_params={"13600000000": ["Li"]},
         )
     assert err.value.translation_key == "unsupported_text_params"
+
+
+async def test_one_send_through_any_of_several_ports(
+    hass: HomeAssistant,
+    dinstar_sim: DinstarSimulator,
+    dinstar: MockConfigEntry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """`port[]` of send_sms: the gateway chooses among the ports named (a list
+    of one is one port); a GoIP line is one at a time."""
+    await send(
+        hass,
+        config_entry_id=dinstar.entry_id,
+        recipients="13600000000",
+        message="hi",
+        port=["1", "2"],
+    )
+    await send(
+        hass,
+        config_entry_id=dinstar.entry_id,
+        recipients="13600000000",
+        message="again",
+        port=["3"],
+    )
+    assert [sms.ports for sms in dinstar_sim.outgoing] == [[1, 2], [3]]
+    with pytest.raises(ServiceValidationError) as err:
+        await send(
+            hass,
+            config_entry_id=init_integration.entry_id,
+            recipients="13600000000",
+            message="hi",
+            port=["G101", "G102"],
+        )
+    assert err.value.translation_key == "unsupported_several_ports"

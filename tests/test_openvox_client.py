@@ -481,3 +481,16 @@ async def test_a_long_inbox_page_lets_the_loop_run(
     assert len(found) == 5
     # one page of five, read in slices of two: the other task ran in between
     assert seen_at[0] < seen_at[2] < seen_at[4]
+
+
+async def test_a_send_through_any_of_several_ports(
+    session: aiohttp.ClientSession, openvox_sim: OpenvoxSimulator
+) -> None:
+    """`spans[]` names the ports asked for; the gateway picks one of them."""
+    gateway = client(session, openvox_sim)
+    openvox_sim.recording = []
+    result = await gateway.async_send(SendRequest(("10086",), "hi", ports=("1", "3")))
+    assert [r.accepted for r in result.results] == [True]
+    [body] = [body for _, path, _, body in openvox_sim.recording if path == "/sms/send"]
+    assert b"spans%5B%5D=1&spans%5B%5D=3" in body
+    assert openvox_sim.outbox[0].port_name in ("gsm-1", "gsm-3")

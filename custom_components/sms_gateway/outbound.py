@@ -51,6 +51,7 @@ async def async_send_sms(
     recipients: list[str],
     message: str,
     port: str | None = None,
+    ports: list[str] | None = None,
     provider: str | None = None,
     encoding: Encoding | None = None,
     delivery_report: bool | None = None,
@@ -63,6 +64,7 @@ async def async_send_sms(
         tuple(recipients),
         message,
         port=port,
+        ports=tuple(ports) if ports else None,
         provider=provider,
         encoding=encoding,
         delivery_report=delivery_report,
@@ -110,12 +112,15 @@ def _check(
         raise invalid("invalid_number", number=err.number) from None
     if request.port is not None:
         _check_port(entry, request.port)
+    for port in request.ports or ():
+        _check_port(entry, port)
     for value, capability in (
         (request.provider, Capability.PROVIDER_ROUTING),
         (request.encoding, Capability.CHOOSE_ENCODING),
         (request.delivery_report, Capability.CHOOSE_DELIVERY_REPORT),
         (request.extension, Capability.EXTENSION),
         (request.text_params, Capability.TEXT_PARAMS),
+        (request.ports, Capability.SEVERAL_PORTS),
     ):
         if value is not None and capability not in gateway.capabilities:
             raise unsupported(capability)

@@ -91,7 +91,10 @@ SEND_SMS_SCHEMA = vol.Schema(
         **TARGET,
         vol.Required(ATTR_RECIPIENTS): _recipients,
         vol.Required(ATTR_MESSAGE): cv.string,
-        vol.Optional(ATTR_PORT): cv.string,
+        # one port, or several for the gateway to choose among
+        vol.Optional(ATTR_PORT): vol.Any(
+            cv.string, vol.All([cv.string], vol.Length(min=1))
+        ),
         vol.Optional(ATTR_PROVIDER): cv.string,
         vol.Optional(ATTR_ENCODING): vol.Coerce(Encoding),
         vol.Optional(ATTR_DELIVERY_REPORT): cv.boolean,
@@ -153,12 +156,15 @@ CANCEL_TASK_SCHEMA = vol.Schema(
 
 async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, device_port = resolve_target(hass, call)
+    port = call.data.get(ATTR_PORT, device_port)
+    ports = port if isinstance(port, list) and len(port) > 1 else None
     result = await async_send_sms(
         hass,
         entry,
         split_recipients(call.data[ATTR_RECIPIENTS]),
         call.data[ATTR_MESSAGE],
-        port=call.data.get(ATTR_PORT, device_port),
+        port=None if ports else port[0] if isinstance(port, list) else port,
+        ports=ports,
         provider=call.data.get(ATTR_PROVIDER),
         encoding=call.data.get(ATTR_ENCODING),
         delivery_report=call.data.get(ATTR_DELIVERY_REPORT),

@@ -37,6 +37,7 @@ REFUSABLE: tuple[Capability | PortControl, ...] = (
     Capability.CHOOSE_DELIVERY_REPORT,
     Capability.EXTENSION,
     Capability.TEXT_PARAMS,
+    Capability.SEVERAL_PORTS,
     PortControl.LOCK_SIM,
     PortControl.UNLOCK_SIM,
     PortControl.SET_NUMBER,

@@ -180,6 +180,7 @@ class DinstarGateway(Gateway):
             Capability.CALL_FORWARDING,
             Capability.CALL_RECORDS,
             Capability.TEXT_PARAMS,
+            Capability.SEVERAL_PORTS,
         }
     )
     list_answers = frozenset(
@@ -345,8 +346,9 @@ class DinstarGateway(Gateway):
             "text": request.message,
             "encoding": "gsm-7bit" if encoding is Encoding.GSM7 else "unicode",
         }
-        if request.port is not None:
-            base["port"] = [_port_number(request.port)]
+        chosen = request.ports or ((request.port,) if request.port else ())
+        if chosen:
+            base["port"] = [_port_number(port) for port in chosen]
         if request.delivery_report is not None:
             base["request_status_report"] = request.delivery_report
 

@@ -31,6 +31,7 @@ class Capability(StrEnum):
     CALL_RECORDS = "call_records"
     EXTENSION = "extension"
     TEXT_PARAMS = "text_params"
+    SEVERAL_PORTS = "several_ports"  # one send through any of several ports
     PUSH_SETUP = "push_setup"
     PUSH = "push"
 
@@ -190,6 +191,8 @@ class SendRequest:
     recipients: tuple[str, ...]
     message: str
     port: str | None = None
+    # Several ports, the gateway choosing among them (`SEVERAL_PORTS`).
+    ports: tuple[str, ...] | None = None
     provider: str | None = None
     # None: the vendor's (or the text's) choice.
     encoding: Encoding | None = None

@@ -136,6 +136,7 @@ class OpenvoxGateway(SnapshotIdentified):
             Capability.PUSH,
             Capability.PUSH_SETUP,
             Capability.USSD,
+            Capability.SEVERAL_PORTS,
         }
     )
     port_fields = frozenset(
@@ -334,7 +335,13 @@ class OpenvoxGateway(SnapshotIdentified):
         numbers, merged = self.unique_recipients(request)
         if not self._port_names:  # what the answer's port number is called
             await self.async_get_status()
-        spans = [request.port] if request.port else await self._free_spans()
+        spans = (
+            list(request.ports)
+            if request.ports
+            else [request.port]
+            if request.port
+            else await self._free_spans()
+        )
         # the same for every number: encoded once
         rest = urlencode(
             [("spans[]", span) for span in spans]
