@@ -37,6 +37,8 @@ class Cloud467890Simulator(Simulator):
         self.accounts = {username: Account(password)}
         self.report_url: str | None = None
         self.undelivered: set[str] = set()  # numbers whose report is UNKNOWN
+        # The platform's upstream channel fails: sends answer respCode 7.
+        self.channel_down = False
         self.due: list[tuple[str, str]] = []  # (msgid, number) awaiting a report
         self.json_answers = True  # False: answer as a form, keys in lower case
         # The spelling of the request's keys the platform reads, case-sensitively
@@ -152,6 +154,8 @@ class Cloud467890Simulator(Simulator):
             if len(content) > 268
             else ("6", "more than 5000 numbers")
             if len(numbers) > 5000
+            else ("7", "send failed")
+            if self.channel_down
             else None
         )
         if refusal is not None:

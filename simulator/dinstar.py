@@ -145,6 +145,15 @@ class Outgoing:
         return result
 
 
+def _within(time: str, body: dict[str, Any]) -> bool:
+    """Whether `time` is within the request's `time_after` and `time_before`.
+
+    "YYYY-MM-DD HH:MM:SS" sorts as text.
+    """
+    after, before = body.get("time_after"), body.get("time_before")
+    return (after is None or time >= after) and (before is None or time <= before)
+
+
 def _with_params(text: str, values: Any) -> str:
     """`text` with each `#param#` replaced by the next of `values`.
 
@@ -662,6 +671,7 @@ class DinstarSimulator(Simulator):
             and (user_ids is None or sms.user_id in user_ids)
             and (numbers is None or sms.number in numbers)
             and (ports is None or sms.port in ports)
+            and _within(sms.time, body)
         ]
         return self._answer(200, **{self.result_key: results})
 
@@ -672,7 +682,6 @@ class DinstarSimulator(Simulator):
         numbers, ports = body.get("number"), body.get("port")
         if numbers is not None and len(numbers) > 32:
             return self._answer(413)
-        after = body.get("time_after")
         results = [
             {
                 "port": sms.port,
@@ -686,7 +695,7 @@ class DinstarSimulator(Simulator):
             if sms.report_code is not None
             and (numbers is None or sms.number in numbers)
             and (ports is None or sms.port in ports)
-            and (after is None or sms.time >= after)
+            and _within(sms.time, body)
         ]
         return self._answer(200, **{self.result_key: results})
 

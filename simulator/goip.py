@@ -61,6 +61,9 @@ class SubTask:
     goip_line: str | None = None
     err_code: str | None = None
     receipt: bool = False
+    # Sent to a line that was offline: the SMS Server never sends it, even
+    # once the line is back (it accepts it all the same).
+    stuck: bool = False
 
     def as_json(self) -> dict[str, str]:
         """The send-result object of pushes and `querysms`."""
@@ -170,6 +173,8 @@ class GoipSimulator(Simulator):
         # a snapshot: a send may come in while a push waits for its answer
         for sub in list(itertools.chain.from_iterable(self.tasks.values())):
             if sub.send == "unsend":
+                if sub.stuck:
+                    continue
                 sub.goip_line = self._take_line(sub)
                 if sub.goip_line:
                     sub.send = "sending"
@@ -261,8 +266,9 @@ class GoipSimulator(Simulator):
         ):
             return {"result": "REJECT", "reason": "none_line"}
         task_id = str(next(self._task_ids))
+        offline = goip_line is not None and not self.lines[goip_line].can_send
         self.tasks[task_id] = [
-            SubTask(task_id, number, goip_line, provider)
+            SubTask(task_id, number, goip_line, provider, stuck=offline)
             for number in dict.fromkeys(numbers)
         ]
         return {"result": "ACCEPT", "taskID": task_id}

@@ -44,6 +44,18 @@ class OutboxSms:
     status: str = "SENDING"
 
 
+def _in_range(time: str, form: Any) -> bool:
+    """Whether `time` is within the form's start and end datetime filters.
+
+    The outbox writes `2024-11-21 09:59:20`, the inbox `2024/10/28 16:18:22`:
+    compared alike, as text with dashes.
+    """
+    moment = time.replace("/", "-")
+    start = str(form.get("start_datetime_filter") or "").replace("/", "-")
+    end = str(form.get("end_datetime_filter") or "").replace("/", "-")
+    return (not start or moment >= start) and (not end or moment <= end)
+
+
 class OpenvoxSimulator(Simulator):
     """An SWG gateway: token login, ports, outbox, inbox, pushes, USSD."""
 
@@ -64,6 +76,8 @@ class OpenvoxSimulator(Simulator):
         self.issued: list[str] = []  # every token handed out
         self.outbox: list[OutboxSms] = []
         self.inbox: list[dict[str, Any]] = []
+        # the inbox's SMS handed out by `smsinbox/get`: read from then on
+        self.read_ids: set[int] = set()
         self.fail_numbers: dict[str, str] = {}
         self.push_config: dict[str, Any] = {
             "enable": 0,
@@ -404,14 +418,38 @@ class OpenvoxSimulator(Simulator):
                 "message": sms.message,
             }
             for sms in self.outbox
-            if not number or sms.phonenumber == number
+            if (not number or sms.phonenumber == number) and _in_range(sms.time, form)
         ]
         chosen, paging = self._page(form, items)
         return self._answer("smsoutbox/get", {**paging, "sms": chosen})
 
     async def _inbox(self, request: web.Request, form: Any) -> web.Response:
-        chosen, paging = self._page(form, self.inbox)
-        data = {**paging, "read": 0, "unread": len(self.inbox), "sms": chosen}
+        """The inbox by `flag` (all, read or unread; all when left out).
+
+        The number and time filters apply; `read` and `unread` count what the
+        filters match. What is handed out is read from then on, as on the
+        gateway's page.
+        """
+        number = form.get("phone_number_filter")
+        matching = [
+            sms
+            for sms in self.inbox
+            if (not number or sms["phonenumber"] == number)
+            and _in_range(str(sms.get("time", "")), form)
+        ]
+        read = [sms for sms in matching if sms["id"] in self.read_ids]
+        wanted = {
+            "read": read,
+            "unread": [sms for sms in matching if sms["id"] not in self.read_ids],
+        }.get(form.get("flag", "all"), matching)
+        chosen, paging = self._page(form, wanted)
+        self.read_ids.update(sms["id"] for sms in chosen)
+        data = {
+            **paging,
+            "read": len(read),
+            "unread": len(matching) - len(read),
+            "sms": chosen,
+        }
         return self._answer("smsinbox/get", data)
 
     async def _get_config(self, request: web.Request, form: Any) -> web.Response:
