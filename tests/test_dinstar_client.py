@@ -13,8 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.sms_gateway.gateways import dinstar, parse
-from custom_components.sms_gateway.gateways.dinstar import DinstarGateway
+from custom_components.sms_gateway.gateways import parse
+from custom_components.sms_gateway.gateways.dinstar import (
+    DinstarGateway,
+    client as dinstar_client,
+)
 from custom_components.sms_gateway.gateways.errors import (
     GatewayAuthError,
     GatewayPayloadError,
@@ -526,7 +529,7 @@ async def test_a_large_inbox_is_read_outside_the_event_loop(
     monkeypatch.setattr(parse, "LARGE_ANSWER", 1000 if large else 10**9)
     monkeypatch.setattr(parse, "LARGE_LIST", 5 if large else 10**9)
     threads: set[str] = set()
-    for module, name in ((parse, "loads_lenient"), (dinstar, "_incoming")):
+    for module, name in ((parse, "loads_lenient"), (dinstar_client, "incoming")):
         original = getattr(module, name)
 
         def recorded(*args: Any, _original: Any = original) -> Any:

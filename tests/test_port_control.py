@@ -16,8 +16,10 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_gateway.const import DOMAIN
-from custom_components.sms_gateway.gateways import dinstar as dinstar_module
-from custom_components.sms_gateway.gateways.dinstar import DinstarGateway
+from custom_components.sms_gateway.gateways.dinstar import (
+    DinstarGateway,
+    client as dinstar_module,
+)
 from custom_components.sms_gateway.gateways.errors import GatewayRejectedError
 from custom_components.sms_gateway.gateways.models import ForwardReason, PortControl
 from simulator.dinstar import DinstarSimulator

@@ -18,22 +18,21 @@ from urllib.parse import urlencode
 
 from yarl import URL
 
-from .base import (
+from ..base import (
     ConfigField,
     FieldKind,
     Gateway,
     chunked,
 )
-from .digest import DigestAuth, parse_challenge
-from .errors import (
+from ..digest import DigestAuth, parse_challenge
+from ..errors import (
     GatewayAuthError,
     GatewayConnectionError,
     GatewayPayloadError,
     GatewayRejectedError,
     RejectKind,
 )
-from .models import (
-    CallState,
+from ..models import (
     Capability,
     DeliveryReport,
     DeliveryStatus,
@@ -42,119 +41,56 @@ from .models import (
     GatewayInfo,
     GatewayStatus,
     InboundItem,
-    IncomingSms,
     Performance,
     PortControl,
     PortEvent,
-    PortEventKind,
     PortField,
-    PortStatus,
     RecipientResult,
-    Registration,
     SendRequest,
     SendResult,
-    StkInput,
-    StkItem,
     StkView,
-    UssdReply,
 )
-from .parse import (
+from ..parse import (
     as_float,
     as_int,
-    as_local_time,
     as_text,
     convert_all,
     loads_answer,
     read_json_push,
 )
-from .text import Encoding, encoding_of
+from ..text import Encoding, encoding_of
+from .parsers import (
+    PUSH_LISTS,
+    PUSH_OBJECTS,
+    call_record,
+    deliver_report,
+    incoming,
+    list_of,
+    object_of,
+    port_number,
+    rejected,
+    result_report,
+    results_of,
+    status_of,
+    stk_view,
+    ussd_reply,
+)
+from .tables import (
+    CONTROLS,
+    FORWARD_REASONS,
+    INFO_TYPES,
+    MAX_QUERY_IDS,
+    MAX_RECIPIENTS,
+    MAX_TEXT_BYTES,
+    MAX_USSD_BYTES,
+    REGISTRATION,
+    REJECT_KINDS,
+)
 
-MAX_RECIPIENTS = 128
-MAX_TEXT_BYTES = 1500
-MAX_QUERY_IDS = 32
-MAX_USSD_BYTES = 60
 # After an STK action or a call forwarding check the SIM or the network needs a
 # moment: the answer is asked for this often, this many times.
 STK_SETTLE = 0.5
 STK_TRIES = 20
-# set_port_info's action and param for each control
-CONTROLS: dict[PortControl, tuple[str, str | None]] = {
-    PortControl.RESTART: ("reset", None),
-    PortControl.POWER: ("power", "value"),
-    PortControl.SLOT: ("slot", "value"),
-    PortControl.LOCK_SIM: ("lock", "value"),
-    PortControl.UNLOCK_SIM: ("unlock", "value"),
-    PortControl.BLOCK: ("block", None),
-    PortControl.UNBLOCK: ("unblock", None),
-    PortControl.SET_NUMBER: ("number", "value"),
-}
-FORWARD_REASONS = {
-    ForwardReason.UNCONDITIONAL: "Unconditional",
-    ForwardReason.NO_REPLY: "NoReply",
-    ForwardReason.BUSY: "Busy",
-    ForwardReason.NOT_REACHABLE: "Not_Reachable",
-    ForwardReason.CANCEL_ALL: "CancelAll",
-}
-STK_INPUTS = {
-    0: StkInput.DISPLAY,
-    1: StkInput.MENU,
-    2: StkInput.SELECT,
-    3: StkInput.YES_NO,
-    4: StkInput.DIGIT,
-    5: StkInput.CHARACTER,
-    8: StkInput.DIGITS,
-    9: StkInput.DIGITS_HIDDEN,
-    10: StkInput.TEXT,
-    11: StkInput.TEXT_HIDDEN,
-    12: StkInput.LOCKED,
-}
-
-INFO_TYPES = (
-    "type,imei,imsi,iccid,smsc,number,reg,slot,callstate,signal,gprs,remain_credit,"
-    "remain_monthly_credit,remain_daily_credit,remain_daily_calltime,"
-    "remain_hourly_calltime,remain_daily_connect"
-)
-
-ERROR_TEXTS = {
-    400: "the gateway found the request malformed",
-    413: "more than 128 numbers or a text over 1500 bytes",
-    486: "the port is busy or the task does not exist",
-    500: "the gateway failed",
-    503: "the port is not registered",
-    550: "no port is free to send",
-}
-
-# What an error_code means, unless a call says otherwise (486 of stop_sms).
-REJECT_KINDS = {
-    400: RejectKind.INVALID_REQUEST,
-    413: RejectKind.TOO_LARGE,
-    486: RejectKind.PORT_BUSY,
-    503: RejectKind.NOT_REGISTERED,
-    550: RejectKind.NO_PORT,
-}
-
-REGISTRATION = {
-    "POWER_OFF": Registration.POWER_OFF,
-    "NO_SIM": Registration.NO_SIM,
-    "PIN_REQUIRE": Registration.PIN_REQUIRED,
-    "PUK_REQUIRE": Registration.PUK_REQUIRED,
-    "UNREGISTER": Registration.NOT_REGISTERED,
-    "SEARCHING_NETWORK": Registration.SEARCHING,
-    "REGISTER_OK": Registration.REGISTERED,
-    "UNKNOWN": Registration.UNKNOWN,
-}
-
-# The document's values, lower case, spaces as underscores ("Unknow" included).
-CALL_STATES = {state.value.replace("_", ""): state for state in CallState} | {
-    "unknow": CallState.UNKNOWN
-}
-
-RESULT_STATUS = {
-    "FAILED": DeliveryStatus.FAILED,
-    "SENDING": DeliveryStatus.PENDING,
-    "SENT_OK": DeliveryStatus.SENT,
-    "DELIVERED": DeliveryStatus.DELIVERED,
-}
 
 
 class DinstarGateway(Gateway):
@@ -273,7 +209,7 @@ class DinstarGateway(Gateway):
             answer = await self._call_once(method, path, params, payload)
         code = as_int(answer.get("error_code"))
         if ok is not None and code not in ok:
-            raise _rejected(code, kinds)
+            raise rejected(code, kinds)
         return answer
 
     async def _call_once(
@@ -321,13 +257,13 @@ class DinstarGateway(Gateway):
             manufacturer="Dinstar",
             model="DWG GSM gateway",
             serial=serial,
-            port_count=len(_list(info, "info")),
+            port_count=len(list_of(info, "info")),
         )
-        return identity, _status(info, queue)
+        return identity, status_of(info, queue)
 
     async def async_get_status(self) -> GatewayStatus:
         """`get_port_info` and `query_sms_in_queue`, side by side."""
-        return _status(*await self._snapshot())
+        return status_of(*await self._snapshot())
 
     async def _snapshot(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The answers of `get_port_info` and `query_sms_in_queue`."""
@@ -339,7 +275,7 @@ class DinstarGateway(Gateway):
     async def async_send(self, request: SendRequest) -> SendResult:
         """`send_sms` in requests of 128 numbers; the user_id is the message_id."""
         if len(request.message.encode()) > MAX_TEXT_BYTES:
-            raise _rejected(413)
+            raise rejected(413)
         numbers, merged = self.unique_recipients(request)
         encoding = request.encoding or encoding_of(request.message)
         base: dict[str, Any] = {
@@ -348,7 +284,7 @@ class DinstarGateway(Gateway):
         }
         chosen = request.ports or ((request.port,) if request.port else ())
         if chosen:
-            base["port"] = [_port_number(port) for port in chosen]
+            base["port"] = [port_number(port) for port in chosen]
         if request.delivery_report is not None:
             base["request_status_report"] = request.delivery_report
 
@@ -406,7 +342,7 @@ class DinstarGateway(Gateway):
                 "/api/query_sms_result",
                 payload={"user_id": [int(user_id) for user_id in chunk]},
             )
-            results.extend(_result_report(item) for item in _results(answer))
+            results.extend(result_report(item) for item in results_of(answer))
         sent = [r for r in results if r.status is DeliveryStatus.SENT and r.reference]
         return [*results, *await self._status_reports(sent)]
 
@@ -425,8 +361,8 @@ class DinstarGateway(Gateway):
             )
             reports.extend(
                 report
-                for item in _results(answer)
-                if (report := _deliver_report(item)).reference in wanted
+                for item in results_of(answer)
+                if (report := deliver_report(item)).reference in wanted
             )
         return reports
 
@@ -435,7 +371,7 @@ class DinstarGateway(Gateway):
         answer = await self._call(
             "POST", "/api/get_status", payload=["performance"], ok=None
         )
-        values = _object(answer.get("performance"), "performance")
+        values = object_of(answer.get("performance"), "performance")
 
         def share(used: str, total: str) -> float | None:
             part, whole = as_float(values.get(used)), as_float(values.get(total))
@@ -452,7 +388,7 @@ class DinstarGateway(Gateway):
     ) -> None:
         """`set_port_info` with the control's action (and its param)."""
         action, param = CONTROLS[control]
-        params: dict[str, Any] = {"port": _port_number(port), "action": action}
+        params: dict[str, Any] = {"port": port_number(port), "action": action}
         if param is not None:
             if value is None:
                 raise GatewayRejectedError(
@@ -466,7 +402,7 @@ class DinstarGateway(Gateway):
     ) -> None:
         """`set_port_info` with `action=CallForward`."""
         params = {
-            "port": _port_number(port),
+            "port": port_number(port),
             "action": "CallForward",
             "param": FORWARD_REASONS[reason],
             "number": number or "",
@@ -479,7 +415,7 @@ class DinstarGateway(Gateway):
         The network answers the check after a moment; reasons are given in
         our names (`unconditional`, `no_reply`...).
         """
-        number = _port_number(port)
+        number = port_number(port)
         await self._call(
             "GET",
             "/api/set_port_info",
@@ -493,7 +429,7 @@ class DinstarGateway(Gateway):
                 "/api/get_port_info",
                 params={"port": number, "info_type": "CallForward"},
             )
-            for item in _list(info, "info"):
+            for item in list_of(info, "info"):
                 if isinstance(item, dict) and isinstance(
                     found := item.get("CallForwarding"), dict
                 ):
@@ -514,19 +450,19 @@ class DinstarGateway(Gateway):
         """`get_cdr`: connected and failed calls, by port and time."""
         query: dict[str, Any] = {}
         if port is not None:
-            query["port"] = [_port_number(port)]
+            query["port"] = [port_number(port)]
         for key, moment in (("time_after", after), ("time_before", before)):
             if moment is not None:
                 query[key] = moment.strftime("%Y-%m-%d %H:%M:%S")
         answer = await self._call("POST", "/api/get_cdr", payload=query)
-        return await convert_all(_list(answer, "cdr"), _call)
+        return await convert_all(list_of(answer, "cdr"), call_record)
 
     async def async_stk_view(self, port: str) -> StkView:
         """`GetSTKView` (answers carry no `error_code`)."""
         answer = await self._call(
-            "GET", "/GetSTKView", params={"port": _port_number(port)}, ok=None
+            "GET", "/GetSTKView", params={"port": port_number(port)}, ok=None
         )
-        return _stk_view(answer)
+        return stk_view(answer)
 
     async def async_stk_select(
         self,
@@ -537,7 +473,7 @@ class DinstarGateway(Gateway):
         action: str | None = None,
     ) -> StkView:
         """`STKGo`, then the next view once the frame has changed."""
-        number = _port_number(port)
+        number = port_number(port)
         before = await self._stk_frame(number)
         command: dict[str, Any] = {"port": number}
         if item is not None:
@@ -579,27 +515,27 @@ class DinstarGateway(Gateway):
         await self._ussd(port, "cancel", "")
 
     async def _ussd(self, port: str, command: str, text: str) -> None:
-        number = _port_number(port)
+        number = port_number(port)
         answer = await self._call(
             "POST",
             "/api/send_ussd",
             payload={"port": [number], "command": command, "text": text},
             ok=(200, 202),
         )
-        for item in _results(answer):
+        for item in results_of(answer):
             if isinstance(item, dict) and as_int(item.get("port")) == number:
                 if (status := as_int(item.get("status"))) != 200:
-                    raise _rejected(status)
+                    raise rejected(status)
                 return
         raise GatewayPayloadError(f"send_ussd said nothing of port {number}")
 
     async def async_poll_ussd(self, port: str) -> InboundItem | None:
         """`query_ussd_reply` of one port; an empty text is no reply yet."""
-        number = _port_number(port)
+        number = port_number(port)
         answer = await self._call(
             "GET", "/api/query_ussd_reply", params={"port": number}, ok=(200, 202)
         )
-        replies = [_ussd(item) for item in _list(answer, "reply")]
+        replies = [ussd_reply(item) for item in list_of(answer, "reply")]
         return next((r for r in replies if r.port == str(number) and r.text), None)
 
     async def async_poll_incoming(
@@ -611,7 +547,7 @@ class DinstarGateway(Gateway):
         """
         params = {"flag": "all", "incoming_sms_id": as_int(cursor) or 0}
         answer = await self._call("GET", "/api/query_incoming_sms", params=params)
-        received = await convert_all(_list(answer, "sms"), _incoming)
+        received = await convert_all(list_of(answer, "sms"), incoming)
         ids = [as_int(sms.message_id) or 0 for sms in received]
         return list(received), str(max(ids)) if ids else cursor
 
@@ -634,134 +570,13 @@ class DinstarGateway(Gateway):
         items: list[InboundItem] = []
         for kind, parse in PUSH_LISTS.items():
             if kind in payload:
-                items.extend(parse(item) for item in _list(payload, kind))
+                items.extend(parse(item) for item in list_of(payload, kind))
         for kind, parse in PUSH_OBJECTS.items():
             if kind in payload:
                 items.append(parse(payload[kind]))
         if not any(kind in payload for kind in (*PUSH_LISTS, *PUSH_OBJECTS)):
             raise GatewayPayloadError("a push of no known kind")
         return items
-
-
-def _rejected(
-    code: int | None, kinds: Mapping[int, RejectKind] = REJECT_KINDS
-) -> GatewayRejectedError:
-    """The refusal an error_code (or a port's status) stands for."""
-    return GatewayRejectedError(
-        str(code),
-        ERROR_TEXTS.get(code or 0),
-        kinds.get(code or 0, RejectKind.GATEWAY_FAILURE),
-    )
-
-
-def _list(answer: Mapping[str, Any], key: str) -> list[Any]:
-    value = answer.get(key, [])
-    if not isinstance(value, list):
-        raise GatewayPayloadError(f"{key} is not a list")
-    return value
-
-
-def _results(answer: Mapping[str, Any]) -> list[Any]:
-    """An answer's result list; older firmware spells its key "result:"."""
-    return _list(answer, "result" if "result" in answer else "result:")
-
-
-def _port_number(port: str) -> int:
-    number = as_int(port)
-    if number is None or not 0 <= number <= 31:
-        raise GatewayRejectedError("400", f"no port {port}", RejectKind.INVALID_REQUEST)
-    return number
-
-
-def _status(info: dict[str, Any], queue: dict[str, Any]) -> GatewayStatus:
-    """A snapshot of the answers of `get_port_info` and `query_sms_in_queue`."""
-    ports = [port for item in _list(info, "info") if (port := _port(item))]
-    return GatewayStatus(
-        ports={port.port_id: port for port in ports},
-        queue_depth=as_int(queue.get("in_queue")),
-    )
-
-
-def _port(item: Any) -> PortStatus | None:
-    """One `get_port_info` element.
-
-    The call counters are asked for as `remain_daily_calltime`, ... and the
-    document's example answers `remain_daily_call_time`, ...: both are read.
-    """
-    if not isinstance(item, dict) or (number := as_int(item.get("port"))) is None:
-        return None
-    signal = as_int(item.get("signal"))
-    slot = as_int(item.get("slot"))
-    call_state = as_text(item.get("callstate"))
-    return PortStatus(
-        port_id=str(number),
-        name=f"Port {number}",
-        registration=REGISTRATION.get(
-            as_text(item.get("reg")) or "", Registration.UNKNOWN
-        ),
-        signal=signal if signal is not None and 0 <= signal <= 31 else None,
-        call_state=(
-            CALL_STATES.get(call_state.lower().replace(" ", ""), CallState.UNKNOWN)
-            if call_state
-            else None
-        ),
-        network_type=as_text(item.get("type")),
-        imei=as_text(item.get("imei")),
-        imsi=as_text(item.get("imsi")),
-        iccid=as_text(item.get("iccid")),
-        number=as_text(item.get("number")),
-        slot=slot if slot is not None and slot != 255 else None,
-        remaining_credit=as_float(item.get("remain_credit")),
-        remaining_monthly_credit=as_float(item.get("remain_monthly_credit")),
-        remaining_daily_credit=as_float(item.get("remain_daily_credit")),
-        remaining_daily_calls=_either(
-            item, "remain_daily_calltime", "remain_daily_call_time"
-        ),
-        remaining_hourly_calls=_either(
-            item, "remain_hourly_calltime", "remain_hourly_call_time"
-        ),
-        remaining_daily_connects=_either(
-            item, "remain_daily_connect", "remain_daily_connected"
-        ),
-        data_attached=(
-            None if (gprs := as_text(item.get("gprs"))) is None else gprs == "attached"
-        ),
-        smsc=as_text(item.get("smsc")),
-    )
-
-
-def _either(item: Mapping[str, Any], *keys: str) -> int | None:
-    """The first of `keys` the gateway answered, as a number."""
-    return next((as_int(item[key]) for key in keys if key in item), None)
-
-
-def _reference(item: Mapping[str, Any]) -> str | None:
-    """A sent message as the network knows it: port, first part's ref_id, number."""
-    port, ref_id, number = (as_text(item.get(k)) for k in ("port", "ref_id", "number"))
-    return f"{port}:{ref_id}:{number}" if port and ref_id and number else None
-
-
-def _incoming(item: Any) -> IncomingSms:
-    if not isinstance(item, dict):
-        raise GatewayPayloadError("an SMS is not an object")
-    sender, text = as_text(item.get("number")), item.get("text")
-    if sender is None or not isinstance(text, str):
-        raise GatewayPayloadError("an SMS without number or text")
-    return IncomingSms(
-        sender=sender,
-        text=text,
-        port=as_text(item.get("port")),
-        timestamp=as_local_time(item.get("timestamp")),
-        message_id=as_text(item.get("incoming_sms_id")),
-        smsc=as_text(item.get("smsc")),
-    )
-
-
-def _ussd(item: Any) -> UssdReply:
-    """A `reply` element of `query_ussd_reply`, or of a `ussd` push."""
-    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-        raise GatewayPayloadError("a USSD reply without text")
-    return UssdReply(port=as_text(item.get("port")), text=item["text"])
 
 
 async def _settled[T](probe: Callable[[], Awaitable[T | None]]) -> T | None:
@@ -771,185 +586,3 @@ async def _settled[T](probe: Callable[[], Awaitable[T | None]]) -> T | None:
             return answer
         await asyncio.sleep(STK_SETTLE)
     return None
-
-
-def _stk_view(answer: Mapping[str, Any]) -> StkView:
-    """A `GetSTKView` answer.
-
-    The document names an item's text `item_字符串` ("item_string" in
-    Chinese, a slip of its translation); any `item_` key but `item_id` is read.
-    """
-    items = []
-    if not isinstance(raw_items := answer.get("item") or [], list):
-        raise GatewayPayloadError("STK items are not a list")
-    for item in raw_items:
-        if (
-            not isinstance(item, dict)
-            or (item_id := as_int(item.get("item_id"))) is None
-        ):
-            raise GatewayPayloadError("an STK item without item_id")
-        text = next(
-            (
-                str(v)
-                for k, v in item.items()
-                if k.startswith("item_") and k != "item_id"
-            ),
-            "",
-        )
-        items.append(StkItem(item_id, text))
-    input_type = as_int(answer.get("input_type"))
-    return StkView(
-        title=as_text(answer.get("title")),
-        text=as_text(answer.get("text")),
-        input=STK_INPUTS.get(input_type, StkInput.UNKNOWN)
-        if input_type is not None
-        else StkInput.UNKNOWN,
-        frame_id=as_int(answer.get("frame_id")),
-        items=tuple(items),
-    )
-
-
-def _object(item: Any, what: str) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise GatewayPayloadError(f"{what} is not an object")
-    return item
-
-
-def _registration(item: Any) -> PortEvent:
-    """A `register` element: a port's SIM came up or went down."""
-    item = _object(item, "a registration")
-    if (state := as_text(item.get("status"))) not in ("up", "down"):
-        raise GatewayPayloadError("a registration that is neither up nor down")
-    return PortEvent(
-        PortEventKind.REGISTRATION,
-        port=as_text(item.get("port")),
-        state=state,
-        details={
-            "iccid": as_text(item.get("iccid")),
-            "imsi": as_text(item.get("imsi")),
-            "number": as_text(item.get("number")),
-            "slot": as_int(item.get("slot")),
-        },
-    )
-
-
-def _power(item: Any) -> PortEvent:
-    """A `device` push: the gateway powered on or off."""
-    item = _object(item, "a device push")
-    state = {"power_on": "on", "power_off": "off"}.get(
-        as_text(item.get("status")) or ""
-    )
-    if state is None:
-        raise GatewayPayloadError("a device push without power state")
-    return PortEvent(
-        PortEventKind.POWER,
-        port=None,
-        state=state,
-        details={"port_count": as_int(item.get("port_number"))},
-    )
-
-
-def _exception(item: Any) -> PortEvent:
-    """An `exception_info` push: what went wrong on a port, what was done."""
-    item = _object(item, "an exception push")
-    if not as_text(item.get("type")):
-        raise GatewayPayloadError("an exception push without its type")
-    return PortEvent(
-        PortEventKind.EXCEPTION,
-        port=as_text(item.get("port")),
-        state=as_text(item.get("type")),
-        details={"action": as_text(item.get("action"))},
-    )
-
-
-def _call(item: Any) -> PortEvent:
-    """A `cdr` element: a connected call ended."""
-    item = _object(item, "a call record")
-    return PortEvent(
-        PortEventKind.CALL,
-        port=as_text(item.get("port")),
-        state=as_text(item.get("direction")),
-        details={
-            "start": as_text(item.get("start_date")),
-            "answer": as_text(item.get("answer_date")),
-            "duration": as_int(item.get("duration")),
-            "source": as_text(item.get("source_number")),
-            "destination": as_text(item.get("destination_number")),
-            "hangup": as_text(item.get("hangup")),
-            "gsm_code": as_int(item.get("gsm_code")),
-        },
-        timestamp=as_local_time(item.get("start_date")),
-    )
-
-
-def _result_report(item: Any) -> DeliveryReport:
-    """An `sms_result` element: the outcome of sending, by user_id."""
-    if not isinstance(item, dict):
-        raise GatewayPayloadError("a send result is not an object")
-    status = RESULT_STATUS.get(as_text(item.get("status")) or "")
-    message_id, reference = as_text(item.get("user_id")), _reference(item)
-    if status is None or (message_id is None and reference is None):
-        raise GatewayPayloadError("a send result without status or message")
-    count, sent = as_int(item.get("count")), as_int(item.get("succ_count"))
-    return DeliveryReport(
-        message_id=message_id,
-        status=status,
-        recipient=as_text(item.get("number")),
-        port=as_text(item.get("port")),
-        error_text=(
-            f"{sent} of {count} parts sent"
-            if status is DeliveryStatus.FAILED and count
-            else None
-        ),
-        timestamp=as_local_time(item.get("time")),
-        reference=reference,
-        parts=count,
-        parts_sent=sent,
-    )
-
-
-def _deliver_report(item: Any) -> DeliveryReport:
-    """An `sms_deliver_status` element: the network's status report.
-
-    TP-Status 0-31: delivered; 32-63: a temporary error, the network goes on
-    trying (reported as unknown); 64-255: a permanent error (failed).
-    """
-    if not isinstance(item, dict):
-        raise GatewayPayloadError("a status report is not an object")
-    code, reference = as_int(item.get("status_code")), _reference(item)
-    if code is None or not 0 <= code <= 255 or reference is None:
-        raise GatewayPayloadError("a status report without status_code or reference")
-    if code < 32:
-        status, text = DeliveryStatus.DELIVERED, None
-    elif code < 64:
-        status, text = (
-            DeliveryStatus.UNKNOWN,
-            "temporary error, the network keeps trying",
-        )
-    else:
-        status, text = DeliveryStatus.FAILED, "permanent error"
-    return DeliveryReport(
-        message_id=None,
-        status=status,
-        recipient=as_text(item.get("number")),
-        port=as_text(item.get("port")),
-        error_code=str(code) if code >= 32 else None,
-        error_text=text,
-        timestamp=as_local_time(item.get("time")),
-        reference=reference,
-    )
-
-
-# What each push key holds: lists of items, or one object.
-PUSH_LISTS: dict[str, Callable[[Any], InboundItem]] = {
-    "sms": _incoming,
-    "sms_result": _result_report,
-    "sms_deliver_status": _deliver_report,
-    "ussd": _ussd,
-    "register": _registration,
-    "cdr": _call,
-}
-PUSH_OBJECTS: dict[str, Callable[[Any], InboundItem]] = {
-    "device": _power,
-    "exception_info": _exception,
-}
