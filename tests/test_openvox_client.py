@@ -255,7 +255,7 @@ async def test_inbox_from_a_cursor(
     openvox_sim: OpenvoxSimulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from custom_components.sms_gateway.gateways import openvox
+    from custom_components.sms_gateway.gateways.openvox import client as openvox
 
     monkeypatch.setattr(openvox, "PAGE_SIZE", 2)  # several pages
     gateway = client(session, openvox_sim)
@@ -401,7 +401,7 @@ async def test_ussd_needs_the_ussd_pages_account(
 
 
 def test_the_documents_ussd_answers() -> None:
-    from custom_components.sms_gateway.gateways.openvox import _ussd_result
+    from custom_components.sms_gateway.gateways.openvox.parsers import ussd_result
 
     as_json = {
         "message": "*#301",
@@ -419,13 +419,13 @@ def test_the_documents_ussd_answers() -> None:
         "result: not ready\n--record 3 end----record 4 start--port: 4\ntime: 2024-12-05 "
         "07:12:26\nid: 1\nresult: sent\n--record 4 end--"
     )
-    assert _ussd_result(as_json, "3") == "not ready"
-    assert (_ussd_result(as_text, "3"), _ussd_result(as_text, "4")) == (
+    assert ussd_result(as_json, "3") == "not ready"
+    assert (ussd_result(as_text, "3"), ussd_result(as_text, "4")) == (
         "not ready",
         "sent",
     )
-    assert _ussd_result(as_json, "9") is None
-    assert _ussd_result(None, "3") is None  # the "null" answer format
+    assert ussd_result(as_json, "9") is None
+    assert ussd_result(None, "3") is None  # the "null" answer format
 
 
 def test_ussd_push() -> None:
@@ -454,20 +454,20 @@ async def test_a_long_inbox_page_lets_the_loop_run(
 ) -> None:
     """A page longer than LARGE_LIST entries is read in slices with the loop
     running between them (a gateway may answer more than it was asked for)."""
-    from custom_components.sms_gateway.gateways import openvox
+    from custom_components.sms_gateway.gateways.openvox import client as openvox
 
     monkeypatch.setattr(openvox, "LARGE_LIST", 2)
     for index in range(5):
         await openvox_sim.inject_incoming(1, "10086", f"sms {index}")
     ran: list[int] = []
     seen_at: list[int] = []  # how often the other task had run, at each entry
-    incoming = openvox._incoming
+    incoming = openvox.incoming
 
     def recorded(entry: Any, **kwargs: Any) -> Any:
         seen_at.append(len(ran))
         return incoming(entry, **kwargs)
 
-    monkeypatch.setattr(openvox, "_incoming", recorded)
+    monkeypatch.setattr(openvox, "incoming", recorded)
 
     async def beside() -> None:
         while True:

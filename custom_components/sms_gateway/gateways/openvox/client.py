@@ -10,29 +10,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-import hashlib
 import itertools
-import re
 import time
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
-from .base import (
+from ..base import (
     ConfigField,
     FieldKind,
     SnapshotIdentified,
 )
-from .errors import (
+from ..errors import (
     GatewayAuthError,
     GatewayConnectionError,
     GatewayPayloadError,
     GatewayRejectedError,
     RejectKind,
 )
-from .models import (
+from ..models import (
     Capability,
     DeliveryReport,
-    DeliveryStatus,
     GatewayInfo,
     GatewayStatus,
     InboundItem,
@@ -43,81 +40,34 @@ from .models import (
     Registration,
     SendRequest,
     SendResult,
-    UssdReply,
 )
-from .parse import (
+from ..parse import (
     LARGE_LIST,
     as_int,
-    as_local_time,
     as_text,
     loads_answer,
     read_fields,
 )
-
-USSD_TIMEOUT = 30  # what the gateway waits for the network, seconds
-# +CUSD's <m> that end a USSD without a reply.
-USSD_FAILURE_CODES = {"4": "operation not supported", "5": "network time out"}
-USSD_RESULTS = {
-    "not ready": RejectKind.NOT_REGISTERED,
-    "not select": RejectKind.INVALID_REQUEST,
-}
-_USSD_RECORD = re.compile(r"--record (\S+) start--(.*?)--record \1 end--", re.S)
-_USSD_FIELD = re.compile(r"^\s*(\w+):\s*(.*?)\s*$", re.M)
-
-# Codes and HTTP statuses with which the gateway refuses a token.
-TOKEN_REFUSED = {401, 403}
-PAGE_SIZE = 50
-MAX_PAGES = 10
-# A port's name: its kind and number (`gsm-1`, `lte-16`), or the number alone.
-_PORT_NAME = re.compile(r"(?:[A-Za-z]+-)?(\d+)")
-_STATUS = re.compile(r"\s*([A-Za-z_]+)\s*(?:\(\s*([^)]*)\s*\))?\s*$")
-# The document's spelling "DELIVERD" and the dictionary's are both read.
-OUTBOX_STATUS = {
-    "DELIVERD": DeliveryStatus.DELIVERED,
-    "DELIVERED": DeliveryStatus.DELIVERED,
-    "SENT": DeliveryStatus.SENT,
-    "FAILED": DeliveryStatus.FAILED,
-}
-
-# The query names the integration writes into the gateway's push settings.
-PUSH_PARAMS = {
-    "url_from_num": "phonenumber",
-    "url_to_num": "port",
-    "url_portname": "portname",
-    "url_message": "message",
-    "url_time": "time",
-    "url_imsi": "imsi",
-    "url_status": "status",
-}
-
-
-def md5_password(username: str, password: str) -> str:
-    """The login's password: md5 of `password-username`."""
-    return hashlib.md5(f"{password}-{username}".encode()).hexdigest()
-
+from .parsers import (
+    digest_reference,
+    incoming,
+    md5_password,
+    outbox_report,
+    text_digest,
+    ussd_push,
+    ussd_result,
+)
+from .tables import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    PUSH_PARAMS,
+    TOKEN_REFUSED,
+    USSD_RESULTS,
+    USSD_TIMEOUT,
+)
 
 # a form as pairs or a mapping, or already encoded
 type Form = str | Mapping[str, Any] | list[tuple[str, str]]
-
-
-def reference(port_name: str | None, number: str, text: str) -> str:
-    """How outbox entries and pushes name a sent message: port, number, text."""
-    return digest_reference(port_name, number, text_digest(text))
-
-
-def digest_reference(port_name: str | None, number: str, digest: str) -> str:
-    """The same, from the text's `text_digest`."""
-    return f"{port_name}|{number}|{digest}"
-
-
-def text_digest(text: str) -> str:
-    """The part of a reference that stands for the text."""
-    return hashlib.sha256(_clean(text).encode()).hexdigest()[:16]
-
-
-def _clean(text: str) -> str:
-    """Texts as the modem hands them over carry stray byte order marks."""
-    return text.replace("\ufeff", "")
 
 
 class OpenvoxGateway(SnapshotIdentified):
@@ -390,7 +340,7 @@ class OpenvoxGateway(SnapshotIdentified):
         }
         reports: list[InboundItem] = []
         async for entry in self._pages("/smsoutbox/get", {}):
-            if (report := _outbox_report(entry)) and (
+            if (report := outbox_report(entry)) and (
                 message_id := wanted.pop(report.reference or "", None)
             ):
                 reports.append(
@@ -415,7 +365,7 @@ class OpenvoxGateway(SnapshotIdentified):
         after = as_int(cursor) or 0
         found: list[IncomingSms] = []
         async for entry in self._pages("/smsinbox/get", {"flag": "all"}):
-            sms = _incoming(entry, id_key="id")
+            sms = incoming(entry, id_key="id")
             if (as_int(sms.message_id) or 0) <= after:
                 break
             found.append(sms)
@@ -473,7 +423,7 @@ class OpenvoxGateway(SnapshotIdentified):
                 "the USSD page's account was refused",
                 RejectKind.NOT_CONFIGURED,
             )
-        result = _ussd_result(data, port)
+        result = ussd_result(data, port)
         if result is not None and result != "sent":
             raise GatewayRejectedError(
                 result, result, USSD_RESULTS.get(result, RejectKind.GATEWAY_FAILURE)
@@ -525,101 +475,10 @@ class OpenvoxGateway(SnapshotIdentified):
         elif method != "GET":
             raise GatewayPayloadError(f"pushes are GETs or POSTs, not {method}")
         if "phonenumber" not in fields and ("id" in fields or "code" in fields):
-            return [_ussd_push(fields)]
+            return [ussd_push(fields)]
         if as_text(fields.get("status")):
-            report = _outbox_report(fields, port_key="portname")
+            report = outbox_report(fields, port_key="portname")
             if report is None:
                 raise GatewayPayloadError("a status push of no known status")
             return [report]
-        return [_incoming(fields, id_key=None)]
-
-
-def _ussd_result(data: Any, port: str) -> str | None:
-    """The send result of `port` in either answer format (JSON or text)."""
-    if isinstance(data, dict) and isinstance(report := data.get("report"), dict):
-        entry = report.get(port)
-        return as_text(entry.get("result")) if isinstance(entry, dict) else None
-    if isinstance(data, str):
-        for record, body in _USSD_RECORD.findall(data):
-            if record == port:
-                return dict(_USSD_FIELD.findall(body)).get("result")
-    return None
-
-
-def _ussd_push(query: Mapping[str, str]) -> UssdReply:
-    """The USSD-to-HTTP push, named as the README tells to set it up."""
-    text = query.get("message")
-    if text is None:
-        raise GatewayPayloadError("a USSD push without message")
-    return UssdReply(
-        port=as_text(query.get("port")),
-        text=_clean(text),
-        timestamp=as_local_time(query.get("time")),
-        session_id=as_text(query.get("id")),
-        error=_ussd_error(query.get("status"), query.get("code")),
-    )
-
-
-def _ussd_error(status: str | None, code: str | None) -> str | None:
-    """Why a pushed USSD failed; None when it did not.
-
-    The document names `status` and `code` but not their values. Read as the
-    modem's `+CUSD` report that the gateway passes on: a `status` other than 0
-    is a failure of the gateway's, and `code` 4 (operation not supported) or
-    5 (network time out) is the network's; 0 to 3 carry a reply.
-    """
-    status, code = (status or "0").strip(), (code or "0").strip()
-    if status not in ("0", ""):
-        return f"status {status}"
-    if code in USSD_FAILURE_CODES:
-        return USSD_FAILURE_CODES[code]
-    return None
-
-
-def _incoming(entry: Any, id_key: str | None) -> IncomingSms:
-    """An inbox entry, or a push, of a received SMS."""
-    if not isinstance(entry, dict):
-        raise GatewayPayloadError("an SMS is not an object")
-    sender, text = as_text(entry.get("phonenumber")), entry.get("message")
-    if sender is None or not isinstance(text, str):
-        raise GatewayPayloadError("an SMS without number or message")
-    return IncomingSms(
-        sender=sender,
-        text=_clean(text),
-        port=as_text(entry.get("port")),
-        timestamp=as_local_time(entry.get("time")),
-        message_id=as_text(entry.get(id_key)) if id_key else None,
-    )
-
-
-def port_of_name(port_name: str | None) -> str | None:
-    """A port's number from its name (`gsm-1`, `lte-16`).
-
-    The number is what the actions take and the port's device is identified
-    by; a name of another form stays as it is.
-    """
-    if port_name is not None and (match := _PORT_NAME.fullmatch(port_name)):
-        return str(int(match.group(1)))
-    return port_name
-
-
-def _outbox_report(entry: Any, port_key: str = "port_name") -> DeliveryReport | None:
-    """An outbox entry (or a status push): `SENT`, `FAILED(27)`, `DELIVERD(0)`..."""
-    if not isinstance(entry, dict):
-        raise GatewayPayloadError("an outbox entry is not an object")
-    match = _STATUS.match(str(entry.get("status") or ""))
-    number, text = as_text(entry.get("phonenumber")), entry.get("message")
-    if not match or number is None or not isinstance(text, str):
-        return None
-    status = OUTBOX_STATUS.get(match.group(1).upper(), DeliveryStatus.PENDING)
-    code = as_text(match.group(2))
-    port_name = as_text(entry.get(port_key))
-    return DeliveryReport(
-        message_id=None,
-        status=status,
-        recipient=number,
-        port=port_of_name(port_name),
-        error_code=code if status is DeliveryStatus.FAILED else None,
-        timestamp=as_local_time(entry.get("time")),
-        reference=reference(port_name, number, text),
-    )
+        return [incoming(fields, id_key=None)]
