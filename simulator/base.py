@@ -112,6 +112,9 @@ class Simulator(ABC):
 
         With `https_port`, also serve HTTPS there with a self-signed certificate.
         """
+        from .control import add_control_routes  # the vendors' (it imports them)
+
+        add_control_routes(self)
         # A handler stops when its client goes away, as on a real gateway.
         self._runner = web.AppRunner(
             self.app, access_log=None, handler_cancellation=True

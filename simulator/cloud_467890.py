@@ -48,7 +48,6 @@ class Cloud467890Simulator(Simulator):
         self._msgids = itertools.count(800000)
         self.app.router.add_post("/Admin/index.php/Message/send", self._send)
         self.app.router.add_post("/Admin/index.php/Message/balance", self._balance)
-        self.app.router.add_post("/_control/config", self._control_config)
 
     def continue_ids(self, first: int) -> None:
         """Message ids from `first` on."""
@@ -171,15 +170,3 @@ class Cloud467890Simulator(Simulator):
             account.sent.add((number, content))
             self.due.append((msgid, number))
         return self._answer("success", "0", "send success", msgid)
-
-    async def _control_config(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        if "report_url" in body:
-            self.report_url = body["report_url"]
-        if "undelivered" in body:
-            self.undelivered = set(body["undelivered"])
-        if "balance" in body:
-            self.accounts[self.username].balance = float(body["balance"])
-        if "frozen" in body:
-            self.accounts[self.username].frozen = bool(body["frozen"])
-        return json_response(self.state())

@@ -40,7 +40,6 @@ class CloudApiV1Simulator(Simulator):
             ("queryBalance", self._balance),
         ):
             self.app.router.add_post(f"/api/v1/{api}", self._checked(handler))
-        self.app.router.add_post("/_control/config", self._control_config)
 
     def _answer(
         self, data: Any, code: str = "00", message: str = "成功"
@@ -141,12 +140,3 @@ class CloudApiV1Simulator(Simulator):
         return self._answer(
             {"balance": self.balance, "payment": self.payment, "paymentName": name}
         )
-
-    async def _control_config(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        for key in ("report_url", "mo_url", "balance", "payment", "mask_numbers"):
-            if key in body:
-                setattr(self, key, body[key])
-        if "failures" in body:
-            self.failures = dict(body["failures"])
-        return json_response({"balance": self.balance})

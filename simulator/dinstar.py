@@ -248,14 +248,6 @@ class DinstarSimulator(Simulator):
         }
         for path, handler in routes.items():
             self.app.router.add_route("*", path, self._authenticated(handler))
-        self.app.router.add_post("/_control/config", self._control_config)
-        self.app.router.add_post("/_control/port", self._control_port)
-        self.app.router.add_delete("/_control/port/{port}", self._control_delete_port)
-        self.app.router.add_post("/_control/incoming", self._control_incoming)
-        self.app.router.add_post("/_control/register", self._control_register)
-        self.app.router.add_post("/_control/power", self._control_power)
-        self.app.router.add_post("/_control/exception", self._control_exception)
-        self.app.router.add_post("/_control/call", self._control_call)
 
     # --- state changes, for tests (direct) and the control API ----------------
 
@@ -752,69 +744,3 @@ class DinstarSimulator(Simulator):
         return self._answer(200, info=info)
 
     # --- control API -----------------------------------------------------------
-
-    async def _control_config(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        for key in ("username", "password"):
-            if key in body:
-                setattr(self, key, body[key])
-        if "push_url" in body:
-            self.push_url = body["push_url"]
-        if "push_kinds" in body:
-            self.push_kinds = set(body["push_kinds"])
-        if "fail_numbers" in body:
-            self.fail_numbers = set(body["fail_numbers"])
-        if "ussd_replies" in body:
-            self.ussd_replies = dict(body["ussd_replies"])
-        if "report_codes" in body:
-            self.report_codes = {
-                str(k): int(v) for k, v in body["report_codes"].items()
-            }
-        return json_response(self.state())
-
-    async def _control_port(self, request: web.Request) -> web.Response:
-        body = dict(await request.json())
-        try:
-            port = self.set_port(int(body.pop("port")), **body)
-        except (KeyError, ValueError) as err:
-            return json_response({"error": str(err)}, status=400)
-        return json_response(asdict(port))
-
-    async def _control_delete_port(self, request: web.Request) -> web.Response:
-        if self.ports.pop(int(request.match_info["port"]), None) is None:
-            return json_response({"error": "no such port"}, status=404)
-        return json_response({"removed": int(request.match_info["port"])})
-
-    async def _control_incoming(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        try:
-            sms = await self.inject_incoming(
-                int(body["port"]), str(body["number"]), str(body["text"])
-            )
-        except KeyError as err:
-            return json_response({"error": f"missing {err}"}, status=400)
-        return json_response(sms)
-
-    async def _control_register(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        await self.register(int(body["port"]), bool(body["up"]))
-        return json_response({"port": body["port"]})
-
-    async def _control_power(self, request: web.Request) -> web.Response:
-        await self.power(bool((await request.json())["on"]))
-        return json_response({})
-
-    async def _control_exception(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        await self.exception(int(body["port"]), str(body["type"]), str(body["action"]))
-        return json_response({})
-
-    async def _control_call(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        record = await self.call(
-            int(body["port"]),
-            str(body["source"]),
-            str(body["destination"]),
-            int(body["duration"]),
-        )
-        return json_response(record)

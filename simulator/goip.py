@@ -101,10 +101,6 @@ class GoipSimulator(Simulator):
             self.set_line(f"G{101 + index}")
         for api in APIS:
             self.app.router.add_post(f"/goip/{api}/", self._api)
-        self.app.router.add_post("/_control/config", self._control_config)
-        self.app.router.add_post("/_control/line", self._control_line)
-        self.app.router.add_delete("/_control/line/{goip_line}", self._control_delete)
-        self.app.router.add_post("/_control/incoming", self._control_incoming)
 
     # --- state changes, for tests (direct) and the control API ----------------
 
@@ -282,41 +278,3 @@ class GoipSimulator(Simulator):
         ]
 
     # --- control API -----------------------------------------------------------
-
-    async def _control_config(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        for key in ("username", "password", "result_url", "receive_url", "receipts"):
-            if key in body:
-                setattr(self, key, body[key])
-        if "fail_numbers" in body:
-            self.fail_numbers = {
-                str(k): str(v) for k, v in body["fail_numbers"].items()
-            }
-        return _json(self.state())
-
-    async def _control_line(self, request: web.Request) -> web.Response:
-        body = dict(await request.json())
-        try:
-            line = self.set_line(str(body.pop("goip_line")), **body)
-        except (KeyError, ValueError) as err:
-            return _json({"error": str(err)}, status=400)
-        return _json(asdict(line))
-
-    async def _control_delete(self, request: web.Request) -> web.Response:
-        if request.match_info["goip_line"] not in self.lines:
-            return _json({"error": "no such line"}, status=404)
-        self.remove_line(request.match_info["goip_line"])
-        return _json({"removed": request.match_info["goip_line"]})
-
-    async def _control_incoming(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        try:
-            payload = await self.inject_incoming(
-                str(body["goip_line"]),
-                str(body["from_number"]),
-                str(body["content"]),
-                body.get("recv_time") or NOW,
-            )
-        except KeyError as err:
-            return _json({"error": f"missing {err}"}, status=400)
-        return _json(payload)

@@ -120,9 +120,6 @@ class OpenvoxSimulator(Simulator):
         for path, handler in routes.items():
             self.app.router.add_post(path, self._with_token(path, handler))
         self.app.router.add_post("/service/sendussd", self._sendussd)
-        self.app.router.add_post("/_control/incoming", self._control_incoming)
-        self.app.router.add_post("/_control/span", self._control_span)
-        self.app.router.add_post("/_control/clock", self._control_clock)
 
     def restart(self) -> None:
         """Every token is forgotten."""
@@ -463,26 +460,3 @@ class OpenvoxSimulator(Simulator):
         return self._answer("smsoutbox/set_config", [])
 
     # --- control API -----------------------------------------------------------
-
-    async def _control_incoming(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        try:
-            sms = await self.inject_incoming(
-                int(body["port"]), str(body["number"]), str(body["text"])
-            )
-        except KeyError as err:
-            return json_response({"error": f"missing {err}"}, status=400)
-        return json_response(sms)
-
-    async def _control_span(self, request: web.Request) -> web.Response:
-        body = dict(await request.json())
-        span = self.spans.get(int(body.pop("port", 0)))
-        if span is None or not set(body) <= set(Span.__dataclass_fields__):
-            return json_response({"error": "no such port or field"}, status=400)
-        for key, value in body.items():
-            setattr(span, key, value)
-        return json_response(asdict(span))
-
-    async def _control_clock(self, request: web.Request) -> web.Response:
-        self.clock_offset += float((await request.json())["seconds"])
-        return json_response({"offset": self.clock_offset})
