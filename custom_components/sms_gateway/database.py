@@ -4,14 +4,15 @@ What is acknowledged is durable: a push's dedupe key is written before its 200,
 a send's message ids as soon as they are known. Each change is appended, as
 one line, to the entry's journal file from the event loop, right where the
 change is made: an event fired and its key written with nothing in between that
-could run, so a crash cannot leave one without the other. An append is one
-`write` of a few hundred bytes (a few µs), and is kept by the kernel however
-the process ends (SIGKILL, the out-of-memory killer).
+could run, so a crash cannot leave one without the other. An append is a copy
+of a few hundred bytes into the journal file mapped in memory (`journal`), no
+system call, and is kept by the kernel however the process ends (SIGKILL, the
+out-of-memory killer).
 
 The executor then writes the journal's lines into the database in one
 transaction (group commit, `synchronous=FULL`: synced to the disk), at most
-`FLUSH_DELAY` after the first of them, and deletes that journal file (a new
-one takes the next lines). At start, journal files left by a crash are written
+`FLUSH_DELAY` after the first of them, and deletes that journal file (the spare
+one, made ahead by the last flush, takes the next lines). At start, journal files left by a crash are written
 into the database first; each line is idempotent, and a line cut short by the
 crash is left out.
 
@@ -231,7 +232,7 @@ class EntryDatabase:
     def _read(self) -> Stored:
         stored = Stored(newer=self._newer)
         with self._lock:
-            db = _open_connection(self._writer)
+            db = _opened(self._writer)
             # in no order: `BoundedLog.load` puts each log in the order of its times
             for name, key, at, value in db.execute(
                 "SELECT name, key, at, value FROM log"
@@ -250,9 +251,9 @@ class EntryDatabase:
         """The pushes held for the entry and not yet processed, oldest first."""
         await self.async_flush()
         pushes = []
-        for row_id, method, query, headers, body in _open_connection(
-            self._loop_db
-        ).execute("SELECT id, method, query, headers, body FROM held ORDER BY id"):
+        for row_id, method, query, headers, body in _opened(self._loop_db).execute(
+            "SELECT id, method, query, headers, body FROM held ORDER BY id"
+        ):
             try:
                 pushes.append(
                     HeldPush(
@@ -290,7 +291,7 @@ class EntryDatabase:
         if not any(record):
             return
         line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-        _open_journal(self._journal).append(line)
+        _opened(self._journal).append(line)
         self._pending.append(line)
         if self._flush_timer is None:
             self._flush_timer = self.hass.loop.call_later(FLUSH_DELAY, self._flush_soon)
@@ -304,7 +305,7 @@ class EntryDatabase:
         body: bytes,
     ) -> None:
         """Keep a push for when the entry is loaded (then `async_held`)."""
-        db = _open_connection(self._loop_db)
+        db = _opened(self._loop_db)
         db.execute("BEGIN IMMEDIATE")
         with db:  # commits, or rolls back on an error
             db.execute(
@@ -345,7 +346,7 @@ class EntryDatabase:
             lines, self._pending = self._pending, []
             # The next lines go to the spare journal file (made by the last
             # flush); this one goes once the database has its lines.
-            done = _open_journal(self._journal)
+            done = _opened(self._journal)
             self._journal, self._spare = self._spare, None
             self._spare = await self.hass.async_add_executor_job(
                 self._flushed, lines, done, self._next_journal_path()
@@ -380,7 +381,7 @@ class EntryDatabase:
             named.update(meta)
             held.extend((row,) for row in held_done)
         with self._lock:
-            db = _open_connection(self._writer)
+            db = _opened(self._writer)
             db.execute("BEGIN")
             with db:  # commits, or rolls back on an error
                 # One statement per table, its rows in one JSON parameter: a
@@ -411,16 +412,11 @@ def _rows(rows: list[Any]) -> str:
     return orjson.dumps(rows).decode()
 
 
-def _open_journal(journal: JournalFile | None) -> JournalFile:
-    if journal is None:
+def _opened[T](part: T | None) -> T:
+    """A connection or journal of the database, which must be open."""
+    if part is None:
         raise RuntimeError("the database is not open")
-    return journal
-
-
-def _open_connection(db: sqlite3.Connection | None) -> sqlite3.Connection:
-    if db is None:
-        raise RuntimeError("the database is not open")
-    return db
+    return part
 
 
 def _encode(value: Any) -> tuple[float, str | None]:
