@@ -156,15 +156,15 @@ CANCEL_TASK_SCHEMA = vol.Schema(
 
 async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, device_port = resolve_target(hass, call)
-    port = call.data.get(ATTR_PORT, device_port)
-    ports = port if isinstance(port, list) and len(port) > 1 else None
+    given = call.data.get(ATTR_PORT, device_port)
+    ports: list[str] = [given] if isinstance(given, str) else given or []
     result = await async_send_sms(
         hass,
         entry,
         split_recipients(call.data[ATTR_RECIPIENTS]),
         call.data[ATTR_MESSAGE],
-        port=None if ports else port[0] if isinstance(port, list) else port,
-        ports=ports,
+        port=ports[0] if len(ports) == 1 else None,
+        ports=ports if len(ports) > 1 else None,
         provider=call.data.get(ATTR_PROVIDER),
         encoding=call.data.get(ATTR_ENCODING),
         delivery_report=call.data.get(ATTR_DELIVERY_REPORT),
