@@ -21,6 +21,21 @@ from .goip import GoipSimulator
 from .openvox import OpenvoxSimulator, Span
 
 
+async def _set_fields(
+    request: web.Request, key: str, set_one: Callable[[Any, dict[str, Any]], Any]
+) -> web.Response:
+    """Set the fields of the line or port named by the body's `key`.
+
+    400 for a missing key or an unknown field.
+    """
+    body = dict(await request.json())
+    try:
+        changed = set_one(body.pop(key), body)
+    except (KeyError, ValueError) as err:
+        return json_response({"error": str(err)}, status=400)
+    return json_response(asdict(changed))
+
+
 async def goip_config(sim: GoipSimulator, request: web.Request) -> web.Response:
     """`POST /_control/config`."""
     body = await request.json()
@@ -34,12 +49,9 @@ async def goip_config(sim: GoipSimulator, request: web.Request) -> web.Response:
 
 async def goip_line(sim: GoipSimulator, request: web.Request) -> web.Response:
     """`POST /_control/line`."""
-    body = dict(await request.json())
-    try:
-        line = sim.set_line(str(body.pop("goip_line")), **body)
-    except (KeyError, ValueError) as err:
-        return json_response({"error": str(err)}, status=400)
-    return json_response(asdict(line))
+    return await _set_fields(
+        request, "goip_line", lambda v, f: sim.set_line(str(v), **f)
+    )
 
 
 async def goip_delete(sim: GoipSimulator, request: web.Request) -> web.Response:
@@ -86,12 +98,7 @@ async def dinstar_config(sim: DinstarSimulator, request: web.Request) -> web.Res
 
 async def dinstar_port(sim: DinstarSimulator, request: web.Request) -> web.Response:
     """`POST /_control/port`."""
-    body = dict(await request.json())
-    try:
-        port = sim.set_port(int(body.pop("port")), **body)
-    except (KeyError, ValueError) as err:
-        return json_response({"error": str(err)}, status=400)
-    return json_response(asdict(port))
+    return await _set_fields(request, "port", lambda v, f: sim.set_port(int(v), **f))
 
 
 async def dinstar_delete_port(
