@@ -65,8 +65,10 @@ def profiling(enabled: bool, name: str) -> Iterator[None]:
         with cProfile.Profile() as profile:
             yield
         print(f"--- profile: {name}")
-        stats = pstats.Stats(profile).sort_stats("tottime")
-        stats.print_stats(30)
+        stats = pstats.Stats(profile).sort_stats(
+            os.environ.get("BENCH_SORT", "tottime")
+        )
+        stats.print_stats(*filter(None, [os.environ.get("BENCH_FILTER")]), 30)
         if callers := os.environ.get("BENCH_CALLERS"):
             stats.print_callers(callers)
         return

@@ -164,16 +164,18 @@ def _strptime(text: str) -> datetime | None:
     st.sampled_from(["-", "/"]),
     st.sampled_from([" ", "  ", "\t", "T", "", " T"]),
     st.booleans(),
+    st.sampled_from(["", " "]),
 )
 def test_gateway_times_are_read_as_strptime_reads_them(
-    parts: list[str], dash: str, gap: str, seconds: bool
+    parts: list[str], dash: str, gap: str, seconds: bool, edge: str
 ) -> None:
-    """The fast reader of `YYYY-MM-DD hh:mm:ss` (every push has one) takes
+    """The fast readers of `YYYY-MM-DD hh:mm:ss` (every push has one) take
     what `strptime` takes in that form, with ISO's `T` or without seconds,
-    and nothing else: the same time, or None."""
+    and nothing else: the same time, or None. `edge` "": the exact form,
+    read by `datetime.fromisoformat`."""
     year, month, day, hour, minute, second = parts
-    text = f" {year}{dash}{month}{dash}{day}{gap}{hour}:{minute}"
-    text += f":{second} " if seconds else " "
+    text = f"{edge}{year}{dash}{month}{dash}{day}{gap}{hour}:{minute}"
+    text += f":{second}{edge}" if seconds else edge
     assert as_local_time(text) == _strptime(text)
 
 

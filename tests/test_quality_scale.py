@@ -33,7 +33,7 @@ OURS = yaml.safe_load((PACKAGE / "quality_scale.yaml").read_text())
 # Rules that Home Assistant 2026 added to the scale: marked here, unknown to the floor.
 NEWER_RULES = {"docs-conditions", "docs-triggers"}
 # What the gateway library may import besides the standard library.
-LIBRARY_IMPORTS = {"aiohttp", "yarl"}
+LIBRARY_IMPORTS = {"aiohttp", "orjson", "yarl"}
 
 
 def _status(rule: str) -> tuple[str, str | None]:
@@ -84,7 +84,7 @@ def _imports(path: Path) -> set[str]:
 def test_the_library_is_async_and_takes_the_session() -> None:
     """async-dependency, inject-websession, dependency-transparency's comment.
 
-    The library imports aiohttp and yarl beside the standard library (no
+    The library imports aiohttp, yarl and orjson beside the standard library (no
     blocking HTTP client), and nothing in the integration makes a session of
     its own: the gateway is handed Home Assistant's.
     """

@@ -109,8 +109,11 @@ async def async_drain_held(entry: SmsGatewayConfigEntry) -> None:
 
 async def read_limited(request: Request) -> bytes | None:
     """The body, or None when it is larger than `MAX_PUSH_BYTES`."""
-    if (request.content_length or 0) > MAX_PUSH_BYTES:
-        return None
+    if (length := request.content_length) is not None:
+        if length > MAX_PUSH_BYTES:
+            return None
+        # the body is exactly this long (aiohttp reads no further): one read
+        return await request.content.readexactly(length) if length else b""
     body = bytearray()
     while chunk := await request.content.read(MAX_PUSH_BYTES + 1 - len(body)):
         body.extend(chunk)
