@@ -10,6 +10,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from custom_components.sms_gateway.database import database_path
+from custom_components.sms_gateway.history import ROW_FIELDS
 from custom_components.sms_gateway.journal import (
     Record,
     decode_records,
@@ -41,10 +42,14 @@ def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
         for name, value in db.execute("SELECT name, value FROM meta"):
             found[name] = _read(value)
         held = {row for (row,) in db.execute("SELECT id FROM held")}
+        messages = {
+            row[0]: dict(zip(ROW_FIELDS, row, strict=True))
+            for row in db.execute(f"SELECT {', '.join(ROW_FIELDS)} FROM message")
+        }
     finally:
         db.close()
     for journal in journal_files(path):
-        for logs, meta, held_done in read_journal(journal):
+        for logs, meta, held_done, changes in read_journal(journal):
             for name, (changed, dropped) in logs.items():
                 log = found.setdefault(name, {})
                 log.update(changed)
@@ -52,8 +57,30 @@ def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
                     log.pop(key, None)
             found.update(meta)
             held.difference_update(held_done)
+            _apply(messages, changes)
     found["held"] = len(held)
+    found["messages"] = [messages[key] for key in sorted(messages)]
     return found
+
+
+def _apply(messages: dict[int, dict[str, Any]], changes: list[list[Any]]) -> None:
+    """The history's changes, as `history_db.apply_changes` makes them."""
+    for kind, *rest in changes:
+        if kind == "add":
+            messages[rest[0][0]] = dict(zip(ROW_FIELDS, rest[0], strict=True))
+        elif kind == "status":
+            for message in messages.values():
+                if not message["incoming"] and message["message_id"] == rest[0]:
+                    message["status"], message["error"] = rest[1], rest[2]
+        elif kind == "delete":
+            thread, up_to, ids = rest
+            for key in [
+                key
+                for key, message in messages.items()
+                if message["thread"] == thread
+                and (key in ids if ids is not None else key <= up_to)
+            ]:
+                del messages[key]
 
 
 def _read(value: str) -> Any:

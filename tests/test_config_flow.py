@@ -368,6 +368,8 @@ async def test_options_flow(
         CONF_LOCAL_ONLY,
         "webhook_pin_source",
         "time_zone",
+        "history_days",
+        "history_messages",
     ]
     port_selector = schema[next(k for k in schema if k == CONF_DEFAULT_PORT)]
     assert port_selector.config["options"] == [

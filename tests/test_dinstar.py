@@ -370,6 +370,8 @@ async def test_options_offer_the_receive_mode(
         "webhook_local_only",
         "webhook_pin_source",
         "time_zone",
+        "history_days",
+        "history_messages",
     ]
     ports = result["data_schema"].schema["default_port"].config["options"]
     assert ports[:2] == [  # named as the port devices, not a bare number

@@ -148,7 +148,12 @@ def test_the_entity_table_says_what_the_entities_are() -> None:
     rows = _entity_rows()
     descriptions = {
         "binary_sensor": binary_sensor.PORT_BINARY_SENSORS,
-        "sensor": (*sensor.PORT_SENSORS, *sensor.GATEWAY_SENSORS),
+        "sensor": (
+            *sensor.PORT_SENSORS,
+            *sensor.GATEWAY_SENSORS,
+            sensor.UNREAD,
+            *sensor.GATEWAY_COUNTERS,
+        ),
         "button": button.PORT_BUTTONS,
         "switch": (switch.POWER,),
         "select": (select.SLOT,),

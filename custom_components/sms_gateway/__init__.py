@@ -19,6 +19,8 @@ from homeassistant.util import dt as dt_util
 from .compat import reload_after_options
 from .const import (
     CONF_CLOUDHOOK_URL,
+    CONF_KEEP_DAYS,
+    CONF_KEEP_MESSAGES,
     CONF_TIME_ZONE,
     CONF_VENDOR,
     DOMAIN,
@@ -31,6 +33,7 @@ from .coordinator import (
 )
 from .entity import gateway_device_info
 from .gateways import GATEWAYS
+from .history import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_MESSAGES, Retention
 from .inbound import Inbound
 from .services import async_setup_services
 from .webhook import (
@@ -40,6 +43,7 @@ from .webhook import (
     async_unregister_webhook,
     pushes_expected,
 )
+from .websocket import async_register_commands
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -60,6 +64,7 @@ STARTING = (CoreState.not_running, CoreState.starting)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions, and take every entry's pushes."""
     async_setup_services(hass)
+    async_register_commands(hass)
     async_register_webhooks(hass)
     return True
 
@@ -71,6 +76,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         entry.data,
     )
     inbound = Inbound(hass, entry.entry_id, gateway.vendor)
+    inbound.normalize = gateway.normalize_recipient
+    inbound.history.retention = Retention(
+        entry.options.get(CONF_KEEP_DAYS, DEFAULT_KEEP_DAYS),
+        entry.options.get(CONF_KEEP_MESSAGES, DEFAULT_KEEP_MESSAGES),
+    )
     if zone := entry.options.get(CONF_TIME_ZONE):
         inbound.time_zone = await dt_util.async_get_time_zone(zone)
     await inbound.async_load()
@@ -134,6 +144,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
     if not pushes_expected(entry):  # disabled: nothing is held for it
         async_unregister_webhook(hass, entry)
     await data.gateway.async_close()
+    data.inbound.history.close()
     return True
 
 

@@ -29,6 +29,8 @@ from .const import (
     CONF_CONFIGURE_PUSH,
     CONF_DEFAULT_PORT,
     CONF_DEFAULT_RECIPIENTS,
+    CONF_KEEP_DAYS,
+    CONF_KEEP_MESSAGES,
     CONF_LOCAL_ONLY,
     CONF_PIN_SOURCE,
     CONF_POLL_INTERVAL,
@@ -54,6 +56,7 @@ from .gateways.errors import (
     GatewayTlsError,
 )
 from .gateways.models import Capability, GatewayInfo
+from .history import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_MESSAGES
 
 _SELECTORS: dict[FieldKind, Any] = {
     FieldKind.TEXT: selector.TextSelector(),
@@ -375,6 +378,16 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+def _count(most: int, unit: str | None = None) -> vol.All:
+    """A whole number from 0 to `most`, typed in a box."""
+    config = selector.NumberSelectorConfig(
+        min=0, max=most, mode=selector.NumberSelectorMode.BOX
+    )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return vol.All(selector.NumberSelector(config), vol.Coerce(int))
+
+
 class SmsGatewayOptionsFlow(OptionsFlowWithReload):
     """Poll interval, defaults for sending, and who may push."""
 
@@ -441,6 +454,12 @@ class SmsGatewayOptionsFlow(OptionsFlowWithReload):
             selector.SelectSelectorConfig(
                 options=sorted(zones), mode=selector.SelectSelectorMode.DROPDOWN
             )
+        )
+        schema[vol.Required(CONF_KEEP_DAYS, default=DEFAULT_KEEP_DAYS)] = _count(
+            3650, "d"
+        )
+        schema[vol.Required(CONF_KEEP_MESSAGES, default=DEFAULT_KEEP_MESSAGES)] = (
+            _count(100_000)
         )
         if Capability.PUSH_SETUP in gateway.capabilities:
             schema[vol.Optional(CONF_CONFIGURE_PUSH, default=False)] = (

@@ -19,6 +19,9 @@ CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_PIN_SOURCE: Final = "webhook_pin_source"
 # The zone the gateway's times without one are in (default: Home Assistant's).
 CONF_TIME_ZONE: Final = "time_zone"
+# The message history: kept this many days, at most this many messages.
+CONF_KEEP_DAYS: Final = "history_days"
+CONF_KEEP_MESSAGES: Final = "history_messages"
 RECEIVE_PUSH: Final = "push"
 RECEIVE_POLL: Final = "poll"
 RECEIVE_BOTH: Final = "both"

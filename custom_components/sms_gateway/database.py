@@ -17,14 +17,14 @@ into the database first; each line is idempotent, and a line cut short by the
 crash is left out.
 
 The database also holds pushes that came while the entry was not loaded
-(`held`), and will hold the message history (its tables come as new schema
-versions: `SCHEMA` is applied step by step).
+(`held`), and the message history (`history_db`); new tables come as new
+schema versions: `SCHEMA` is applied step by step.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import json
 import logging
@@ -39,7 +39,9 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 import orjson
 
+from . import history_db
 from .const import DOMAIN
+from .history import Change, Retention
 from .journal import (
     JournalFile,
     Record,
@@ -72,6 +74,7 @@ SCHEMA = (
         body BLOB NOT NULL
     );
     """,
+    history_db.SCHEMA,
 )
 SCHEMA_VERSION = len(SCHEMA)
 # The journal's lines are written into the database this long after the first.
@@ -135,6 +138,10 @@ class EntryDatabase:
         self._flush_timer: asyncio.TimerHandle | None = None
         self._newer: int | None = None
         self._moved_aside: str | None = None
+        # how much message history is kept (the entry's options), and who is
+        # told when a write dropped messages beyond it
+        self.retention = Retention()
+        self.on_pruned: Callable[[int, dict[str, int]], None] | None = None
 
     # -- opening and closing ---------------------------------------------
 
@@ -272,11 +279,13 @@ class EntryDatabase:
         logs: Changes | None = None,
         meta: Mapping[str, Any] | None = None,
         held_done: Iterable[int] = (),
+        history: list[Change] | None = None,
     ) -> None:
         """Append one record to the journal: durable when this returns.
 
-        Each log's changed and dropped keys, named values, and the held pushes
-        now processed. The database gets it within `FLUSH_DELAY`.
+        Each log's changed and dropped keys, named values, the held pushes
+        now processed, and the message history's changes. The database gets
+        it within `FLUSH_DELAY`.
         """
         record: Record = (
             {
@@ -287,6 +296,7 @@ class EntryDatabase:
             else {},
             dict(meta) if meta else {},
             list(held_done),
+            history or [],
         )
         if not any(record):
             return
@@ -348,29 +358,33 @@ class EntryDatabase:
             # flush); this one goes once the database has its lines.
             done = _opened(self._journal)
             self._journal, self._spare = self._spare, None
-            self._spare = await self.hass.async_add_executor_job(
+            self._spare, (before, unread) = await self.hass.async_add_executor_job(
                 self._flushed, lines, done, self._next_journal_path()
             )
+            if before and self.on_pruned is not None:
+                self.on_pruned(before, unread)
 
     def _flushed(
         self, lines: list[bytes], done: JournalFile, spare: Path
-    ) -> JournalFile:
+    ) -> tuple[JournalFile, tuple[int, dict[str, int]]]:
         """Apply `lines`, delete their journal file, make the next spare one."""
-        self._apply(lines)
+        pruned = self._apply(lines)
         done.remove()
-        return JournalFile(spare)
+        return JournalFile(spare), pruned
 
-    def _apply(self, lines: list[bytes]) -> None:
+    def _apply(self, lines: list[bytes]) -> tuple[int, dict[str, int]]:
         """Write the journal's `lines` in one transaction.
 
         The records are merged first (the last change of a key wins): a
-        statement per table, not per record.
+        statement per table, not per record. Returns what `history_db.prune`
+        dropped.
         """
         rows: dict[tuple[str, str], Any] = {}
         gone: set[tuple[str, str]] = set()
         named: dict[str, Any] = {}
         held: list[tuple[int]] = []
-        for logs, meta, held_done in decode_records(lines):
+        history: list[Change] = []
+        for logs, meta, held_done, changes in decode_records(lines):
             for name, (changed, dropped) in logs.items():
                 for key, value in changed.items():
                     rows[name, key] = value
@@ -380,6 +394,7 @@ class EntryDatabase:
                     gone.add((name, key))
             named.update(meta)
             held.extend((row,) for row in held_done)
+            history.extend(changes)
         with self._lock:
             db = _opened(self._writer)
             db.execute("BEGIN")
@@ -405,6 +420,25 @@ class EntryDatabase:
                     [(name, json.dumps(value)) for name, value in named.items()],
                 )
                 db.executemany("DELETE FROM held WHERE id = ?", held)
+                if not history:
+                    return 0, {}
+                history_db.apply_changes(db, history)
+                return history_db.prune(db, self.retention)
+
+    async def async_query[R](self, query: Callable[..., R], *args: Any) -> R:
+        """`query(connection, *args)` in the executor, the journal flushed first.
+
+        A history read sees every change made before it.
+        """
+        await self.async_flush()
+        return await self.hass.async_add_executor_job(self._query, query, args)
+
+    def _query[R](self, query: Callable[..., R], args: tuple[Any, ...]) -> R:
+        with self._lock:
+            db = _opened(self._writer)
+            db.execute("BEGIN")
+            with db:  # commits what a query changed (`history_db.prune`)
+                return query(db, *args)
 
 
 def _rows(rows: list[Any]) -> str:

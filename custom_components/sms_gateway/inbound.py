@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
+from . import history_db
 from .const import (
     DOMAIN,
     EVENT_DELIVERY_REPORT,
@@ -38,6 +39,8 @@ from .gateways.models import (
     SendResult,
     UssdReply,
 )
+from .gateways.numbers import normalize_number
+from .history import History, Retention, ThreadState, thread_of
 from .store import (
     MAX_AGE,
     MAX_SEEN,
@@ -96,6 +99,9 @@ class Inbound:
         self.on_port_event: Callable[[], None] | None = None
         # the zone of the gateway's times that carry none (None: Home Assistant's)
         self.time_zone: tzinfo | None = None
+        # a number in the vendor's form (the gateway's `normalize_recipient`)
+        self.normalize: Callable[[str], str] = normalize_number
+        self.history = History(hass, entry_id)
         self._db: EntryDatabase | None = None
 
     async def async_load(self) -> None:
@@ -106,8 +112,12 @@ class Inbound:
         earlier versions is read once, written to the database and deleted.
         """
         self._db = await databases(self.hass).async_get(self.entry_id)
+        self._db.retention = self.history.retention
         stored = await self._db.async_read()
         problems = [f"{name} (not readable)" for name in stored.problems]
+        threads = await self._db.async_query(_history_state, self.history.retention)
+        problems.extend(self.history.load(threads, stored.meta))
+        self._db.on_pruned = self.history.pruned
         legacy = EntryStore(self.hass, self.entry_id)
         if (old := await legacy.async_load()) is not None:
             problems.extend(self._load(old, legacy.newer))
@@ -167,15 +177,34 @@ class Inbound:
     ) -> None:
         """Write what changed, in one transaction, before anything can run."""
         names = ("inbox_cursor", "layout") if all_meta else meta
+        history, counted = self.history.take()
         self.database.write(
             {
                 name: changes
-                for name, log in self._logs().items()
+                for name, log in (
+                    ("seen", self.seen),
+                    ("sent", self.sent),
+                    ("references", self.references),
+                )
                 if (changes := log.take_changes())
             },
-            {name: getattr(self, name) for name in names},
+            {name: getattr(self, name) for name in names} | counted,
             held_done,
+            history,
         )
+
+    @callback
+    def commit(self) -> None:
+        """Write what changed (the history's read markers, its deletions)."""
+        self._commit()
+
+    async def async_prune(self) -> None:
+        """Drop the history beyond its retention (it ages without writes)."""
+        before, unread = await self.database.async_query(
+            history_db.prune, self.history.retention
+        )
+        if before:
+            self.history.pruned(before, unread)
 
     def _logs(self) -> dict[str, BoundedLog]:
         return {"seen": self.seen, "sent": self.sent, "references": self.references}
@@ -219,17 +248,31 @@ class Inbound:
         results: SendResult | Iterable[RecipientResult],
         port: str | None,
         text: str = "",
+        extension: str | None = None,
     ) -> None:
         """Remember sent messages so their reports can be matched and polled.
 
-        Written before this returns (`SendRequest.track` calls it as the ids
-        become known).
+        They are kept in the history too. Written before this returns
+        (`SendRequest.track` calls it as the ids become known).
         """
         now = time.time()
         digest = text_digest(text)
         if isinstance(results, SendResult):
             results = results.results
         sent = [item for item in results if item.accepted and item.message_id]
+        self.history.sent(
+            [
+                (
+                    thread_of(self.normalize, item.recipient, extension),
+                    item.recipient,
+                    item.message_id,
+                    None,
+                )
+                for item in sent
+            ],
+            port,
+            text,
+        )
         self.sent.add_all(
             {
                 str(item.message_id): {
@@ -250,6 +293,28 @@ class Inbound:
         }:
             self.references.add_all(references)
         self._commit()
+
+    @callback
+    def track_refused(
+        self,
+        results: Iterable[RecipientResult],
+        port: str | None,
+        text: str,
+        extension: str | None = None,
+    ) -> None:
+        """Keep in the history the recipients a send was refused for."""
+        if refused := [
+            (
+                thread_of(self.normalize, item.recipient, extension),
+                item.recipient,
+                item.message_id,
+                item.reason or "refused",
+            )
+            for item in results
+            if not item.accepted
+        ]:
+            self.history.sent(refused, port, text)
+            self._commit()
 
     def references_of(self, message_ids: list[str]) -> dict[str, str]:
         """The references sends returned for these messages, where there are some."""
@@ -312,11 +377,22 @@ class Inbound:
                 continue
             self.seen.add(key, now)
             if isinstance(item, IncomingSms):
-                self._fire(EVENT_SMS_RECEIVED, "received", self._incoming_data(item))
-            else:
+                moment = self._utc(item.timestamp)
                 self._fire(
-                    EVENT_DELIVERY_REPORT, item.status.value, self._report_data(item)
+                    EVENT_SMS_RECEIVED, "received", self._incoming_data(item, moment)
                 )
+                self.history.received(
+                    thread_of(self.normalize, item.sender, item.extension),
+                    item.sender,
+                    item.port,
+                    moment.timestamp(),
+                    item.text,
+                    item.message_id,
+                )
+            else:
+                data = self._report_data(item)
+                self._fire(EVENT_DELIVERY_REPORT, item.status.value, data)
+                self.history.reported(data)
             fired += 1
         if commit:
             self._commit(held_done=held)
@@ -376,7 +452,10 @@ class Inbound:
             "port": port,
         }
 
-    def _incoming_data(self, sms: IncomingSms) -> dict[str, Any]:
+    def _incoming_data(
+        self, sms: IncomingSms, moment: datetime | None = None
+    ) -> dict[str, Any]:
+        """The event's data; `moment`: the SMS's time in UTC, where known."""
         return {
             **self._base(sms.port),
             "sender": sms.sender,
@@ -384,7 +463,7 @@ class Inbound:
             "message_id": sms.message_id,
             "extension": sms.extension,
             "smsc": sms.smsc,
-            "timestamp": self._iso(sms.timestamp),
+            "timestamp": (moment or self._utc(sms.timestamp)).isoformat(),
         }
 
     def _report_data(self, report: DeliveryReport) -> dict[str, Any]:
@@ -406,12 +485,19 @@ class Inbound:
 
     def _iso(self, timestamp: datetime | None) -> str:
         """ISO time in UTC; a naive gateway time is in the gateway's zone."""
+        return self._utc(timestamp).isoformat()
+
+    def _utc(self, timestamp: datetime | None) -> datetime:
+        """The time in UTC (now, where there is none).
+
+        A naive gateway time is in the gateway's zone.
+        """
         if timestamp is None:
-            return dt_util.utcnow().isoformat()
+            return dt_util.utcnow()
         if timestamp.tzinfo is None:
             zone = self.time_zone or dt_util.get_default_time_zone()
             timestamp = timestamp.replace(tzinfo=zone)
-        return dt_util.as_utc(timestamp).isoformat()
+        return dt_util.as_utc(timestamp)
 
     @callback
     def _fire(self, event_type: str, kind: str, data: dict[str, Any]) -> None:
@@ -419,6 +505,12 @@ class Inbound:
         async_dispatcher_send(
             self.hass, inbound_signal(self.entry_id, event_type), kind, data
         )
+
+
+def _history_state(db: Any, retention: Retention) -> dict[str, ThreadState]:
+    """The threads, once the retention is applied (the options may have changed)."""
+    history_db.prune(db, retention)
+    return history_db.threads(db)
 
 
 def _untimed(item: IncomingSms | DeliveryReport) -> bool:

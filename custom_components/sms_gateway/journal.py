@@ -28,8 +28,9 @@ import orjson
 
 JOURNAL_SIZE = 1 << 20
 
-# One journal line: each log's (changed, dropped), named values, held pushes done.
-type Record = tuple[dict[str, list[Any]], dict[str, Any], list[int]]
+# One journal line: each log's (changed, dropped), named values, held pushes
+# done, and the message history's changes (`history`), in their order.
+type Record = tuple[dict[str, list[Any]], dict[str, Any], list[int], list[list[Any]]]
 
 
 class JournalFile:
@@ -88,8 +89,9 @@ def decode_records(lines: Iterable[bytes]) -> list[Record]:
     records = []
     for line in lines:
         try:
-            logs, meta, held_done = orjson.loads(line)
+            logs, meta, held_done, *rest = orjson.loads(line)
         except (ValueError, TypeError):  # cut short, or not a record
             continue
-        records.append((logs, meta, held_done))
+        # a line of a version before the message history has no fourth part
+        records.append((logs, meta, held_done, rest[0] if rest else []))
     return records

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 import re
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -72,7 +73,9 @@ async def async_send_sms(
         text_params={n: tuple(v) for n, v in text_params.items()}
         if text_params
         else None,
-        track=partial(data.inbound.track_sent, port=port, text=message),
+        track=partial(
+            data.inbound.track_sent, port=port, text=message, extension=extension
+        ),
     )
     request, merged = _check(entry, request)
     request, repeated = _without_repeats(entry, request)
@@ -81,7 +84,25 @@ async def async_send_sms(
         return SendResult(results=(), merged=tuple(merged))
     with translate_errors(HomeAssistantError, reauth=(hass, entry)):
         result = await data.gateway.async_send(request)  # tracked as it goes
+    data.inbound.track_refused(result.results, port, message, extension)
     return replace(result, merged=(*result.merged, *merged))
+
+
+def send_response(result: SendResult) -> dict[str, Any]:
+    """What `send_sms` (and the panel's send) answer: each recipient's fate."""
+    return {
+        "messages": [
+            {
+                "recipient": item.recipient,
+                "message_id": item.message_id,
+                "accepted": item.accepted,
+                "reason": item.reason,
+                "task_id": item.task_id,
+            }
+            for item in result.results
+        ],
+        "merged": list(result.merged),
+    }
 
 
 def _check(

@@ -21,6 +21,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmsGatewayConfigEntry
+from .counters import CounterSensor, PortCounterSensor, UnreadSensor
 from .entity import (
     PortEntity,
     PortEntityDescription,
@@ -29,12 +30,14 @@ from .entity import (
 )
 from .gateways.models import (
     CallState,
+    Capability,
     GatewayField,
     GatewayStatus,
     PortField,
     PortStatus,
     Registration,
 )
+from .history import COUNTERS
 
 PARALLEL_UPDATES = 0
 
@@ -202,6 +205,38 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
 )
 
 
+# The message history's (`counters`).
+UNREAD = SensorEntityDescription(
+    key="unread_sms",
+    translation_key="unread_sms",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+GATEWAY_COUNTERS = tuple(
+    SensorEntityDescription(
+        key=f"sms_{name}",
+        translation_key=f"sms_{name}",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+    )
+    for name in COUNTERS
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortCounterDescription(SensorEntityDescription, PortEntityDescription):
+    """A counter of one port."""
+
+
+PORT_COUNTERS = tuple(
+    PortCounterDescription(
+        key=f"sms_{name}",
+        translation_key=f"sms_{name}",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=False,  # 4 a port: the gateway's first
+    )
+    for name in COUNTERS
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmsGatewayConfigEntry,
@@ -221,6 +256,16 @@ async def async_setup_entry(
         for description in GATEWAY_SENSORS
         if description.field in gateway.gateway_fields
     )
+    async_add_entities(
+        [
+            UnreadSensor(coordinator, UNREAD),
+            *(CounterSensor(coordinator, d) for d in GATEWAY_COUNTERS),
+        ]
+    )
+    if Capability.PORTS in gateway.capabilities:
+        async_add_port_entities(
+            entry, async_add_entities, PORT_COUNTERS, PortCounterSensor
+        )
 
 
 class PortSensor(PortEntity, SensorEntity):

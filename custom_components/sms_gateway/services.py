@@ -52,7 +52,7 @@ from .errors import translate_errors
 from .gateways.models import Capability, ForwardReason, PortControl, StkView
 from .gateways.text import Encoding
 from .inbound import gateway_time
-from .outbound import async_send_sms, split_recipients
+from .outbound import async_send_sms, send_response, split_recipients
 from .targets import invalid, require, resolve_port, resolve_target
 from .ussd import async_cancel_ussd, async_send_ussd
 
@@ -171,19 +171,7 @@ async def _send_sms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         extension=call.data.get(ATTR_EXTENSION),
         text_params=call.data.get(ATTR_TEXT_PARAMS),
     )
-    return {
-        "messages": [
-            {
-                "recipient": item.recipient,
-                "message_id": item.message_id,
-                "accepted": item.accepted,
-                "reason": item.reason,
-                "task_id": item.task_id,
-            }
-            for item in result.results
-        ],
-        "merged": list(result.merged),
-    }
+    return send_response(result)
 
 
 async def _cancel_task(hass: HomeAssistant, call: ServiceCall) -> None:
