@@ -20,7 +20,10 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.sms_gateway.const import DOMAIN
+from custom_components.sms_gateway.gateways import GATEWAYS
 from custom_components.sms_gateway.gateways.models import RecipientResult
+from custom_components.sms_gateway.history import History, number_of, thread_of
+from custom_components.sms_gateway.websocket import _before
 from simulator.goip import GoipSimulator
 
 from .conftest import WEBHOOK_ID, set_options
@@ -326,10 +329,15 @@ async def test_retention(
     assert thread["unread"] == 3
     freezer.tick(timedelta(days=2, seconds=1))
     await goip_sim.inject_incoming("G101", "10010", "new", None)
-    await pushing.runtime_data.inbound.async_prune()
     conversations = (await command(ws, "conversations"))["conversations"]
-    assert [c["thread"] for c in conversations] == ["10010"]
+    assert [c["thread"] for c in conversations] == ["10010"]  # went at the write
     assert pushing.runtime_data.inbound.history.unread == 1
+    # without any write: within the hour
+    freezer.tick(timedelta(days=2, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert (await command(ws, "conversations"))["conversations"] == []
+    assert pushing.runtime_data.inbound.history.unread == 0
     await set_options(hass, pushing, history_messages=0)
     assert (await command(ws, "conversations"))["conversations"] == []
     await goip_sim.inject_incoming("G101", "10086", "not kept", None)
@@ -354,3 +362,50 @@ async def test_refused_recipients_are_kept_as_failed(
     assert [
         (c["thread"], c["last"]["status"], c["last"]["error"]) for c in conversations
     ] == [("10010", "failed", "none_line")]
+
+
+@pytest.mark.parametrize(
+    ("vendor", "numbers", "threads"),
+    [
+        # a platform sends within one country: the country code is left out
+        ("cloud_apiv1", ["+86 136 0000 0000", "13600000000"], 1),
+        ("cloud_467890", ["008613600000000", "136-0000-0000"], 1),
+        # a GSM gateway dials what it is given: two numbers
+        ("goip", ["+86 136 0000 0000", "13600000000"], 2),
+        ("openvox", ["+8613600000000", "13600000000"], 2),
+    ],
+)
+def test_conversations_follow_the_vendors_number_rules(
+    vendor: str, numbers: list[str], threads: int
+) -> None:
+    normalize = GATEWAYS[vendor](None, {}).normalize_recipient  # type: ignore[arg-type]
+    assert len({thread_of(normalize, number, None) for number in numbers}) == threads
+
+
+def test_extensions_and_names_are_threads_of_their_own() -> None:
+    normalize = GATEWAYS["cloud_apiv1"](None, {}).normalize_recipient  # type: ignore[arg-type]
+    assert thread_of(normalize, "+8613600000000", "12") == "13600000000#12"
+    assert number_of("13600000000#12") == ("13600000000", "12")
+    assert number_of("13600000000") == ("13600000000", None)
+    assert thread_of(normalize, " BANK ", None) == "BANK"
+
+
+def test_a_cursor_bounds_each_gateway_in_the_order_of_the_list() -> None:
+    """Time, then gateway, then thread, all descending: at the cursor's time,
+    a gateway listed after the cursor's keeps its threads, one before does not."""
+    cursor = [100.0, "entry-b", "555"]
+    assert _before(cursor, "entry-b") == (100.0, "555")
+    assert _before(cursor, "entry-a") == (100.0, "\U0010ffff")
+    assert _before(cursor, "entry-c") == (100.0, "")
+    assert _before(None, "entry-a") is None
+
+
+def test_unreadable_counters_are_left_out(hass: HomeAssistant) -> None:
+    history = History(hass, "entry")
+    problems = history.load(
+        {},
+        {"count_received": {"": 3, "1": 2}, "count_sent": "many", "count_failed": None},
+    )
+    assert problems == ["count_sent"]
+    assert history.counters["received"] == {"": 3, "1": 2}
+    assert history.counters["sent"] == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime, timedelta
 
 from homeassistant.const import CONF_VERIFY_SSL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import CoreState, HomeAssistant, callback
@@ -13,6 +14,7 @@ from homeassistant.helpers import (
     discovery,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
@@ -56,6 +58,9 @@ PLATFORMS: list[Platform] = [
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+# Messages older than the retention go at each write, and at least this often.
+PRUNE_INTERVAL = timedelta(hours=1)
 
 # Entries set up in these states do not wait for the gateway's first answer.
 STARTING = (CoreState.not_running, CoreState.starting)
@@ -128,6 +133,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) -
         eager_start=True,
     )
     reload_after_options(entry)
+
+    @callback
+    def prune(_: datetime) -> None:
+        entry.async_create_background_task(
+            hass, inbound.async_prune(), f"{DOMAIN} prune the history"
+        )
+
+    entry.async_on_unload(async_track_time_interval(hass, prune, PRUNE_INTERVAL))
     await async_drain_held(entry)
     return True
 

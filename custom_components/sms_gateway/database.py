@@ -359,20 +359,25 @@ class EntryDatabase:
             done = _opened(self._journal)
             self._journal, self._spare = self._spare, None
             self._spare, (before, unread) = await self.hass.async_add_executor_job(
-                self._flushed, lines, done, self._next_journal_path()
+                self._flushed, lines, done, self._next_journal_path(), time.time()
             )
             if before and self.on_pruned is not None:
                 self.on_pruned(before, unread)
 
     def _flushed(
-        self, lines: list[bytes], done: JournalFile, spare: Path
+        self, lines: list[bytes], done: JournalFile, spare: Path, now: float
     ) -> tuple[JournalFile, tuple[int, dict[str, int]]]:
-        """Apply `lines`, delete their journal file, make the next spare one."""
-        pruned = self._apply(lines)
+        """Apply `lines`, delete their journal file, make the next spare one.
+
+        `now`: the loop's time (the history's ages are counted from it).
+        """
+        pruned = self._apply(lines, now)
         done.remove()
         return JournalFile(spare), pruned
 
-    def _apply(self, lines: list[bytes]) -> tuple[int, dict[str, int]]:
+    def _apply(
+        self, lines: list[bytes], now: float | None = None
+    ) -> tuple[int, dict[str, int]]:
         """Write the journal's `lines` in one transaction.
 
         The records are merged first (the last change of a key wins): a
@@ -423,7 +428,7 @@ class EntryDatabase:
                 if not history:
                     return 0, {}
                 history_db.apply_changes(db, history)
-                return history_db.prune(db, self.retention)
+                return history_db.prune(db, self.retention, now)
 
     async def async_query[R](self, query: Callable[..., R], *args: Any) -> R:
         """`query(connection, *args)` in the executor, the journal flushed first.

@@ -34,6 +34,7 @@ async def async_get_config_entry_diagnostics(
     """What a bug report needs: configuration, identity, last snapshot, counters."""
     data = entry.runtime_data
     gateway = data.gateway
+    history = data.inbound.history
     # and whatever the vendor asks as an account or a password
     secret_keys = {*gateway.credential_keys} | {
         field.key
@@ -52,6 +53,13 @@ async def async_get_config_entry_diagnostics(
                 "seen": len(data.inbound.seen.items),
                 "sent": len(data.inbound.sent.items),
                 "pending": len(data.inbound.pending_message_ids()),
+            },
+            # how much is kept, never what (no number, no text)
+            "history": {
+                "retention": asdict(history.retention),
+                "threads": len(history.threads),
+                "unread": history.unread,
+                "counters": history.counters,
             },
         },
         TO_REDACT | secret_keys,

@@ -201,7 +201,7 @@ class Inbound:
     async def async_prune(self) -> None:
         """Drop the history beyond its retention (it ages without writes)."""
         before, unread = await self.database.async_query(
-            history_db.prune, self.history.retention
+            history_db.prune, self.history.retention, time.time()
         )
         if before:
             self.history.pruned(before, unread)
