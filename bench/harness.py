@@ -109,8 +109,11 @@ def machine() -> str:
 # --- Home Assistant -----------------------------------------------------------
 
 
-def write_config(config_dir: Path, http_port: int) -> None:
-    """configuration.yaml for an instance on `http_port`, with our integration."""
+def write_config(
+    config_dir: Path, http_port: int, components: tuple[str, ...] = ()
+) -> None:
+    """configuration.yaml for an instance on `http_port`, with our integration
+    (and `components`, set up before its HTTP server starts)."""
     (config_dir / "custom_components").mkdir()
     (config_dir / "custom_components" / "sms_gateway").symlink_to(
         ROOT / "custom_components" / "sms_gateway"
@@ -124,20 +127,24 @@ def write_config(config_dir: Path, http_port: int) -> None:
         "http:\n  server_host: 127.0.0.1\n"
         f"  server_port: {http_port}\n"
         "webhook:\n"
-        "logger:\n  default: warning\n  logs:\n"
+        + "".join(f"{component}:\n" for component in components)
+        + "logger:\n  default: warning\n  logs:\n"
         "    homeassistant.components.camera: critical\n"
     )
 
 
-async def start_home_assistant(config_dir: Path | None = None) -> tuple[Any, int]:
-    """Home Assistant from a configuration directory (a fresh one by default)."""
+async def start_home_assistant(
+    config_dir: Path | None = None, components: tuple[str, ...] = ()
+) -> tuple[Any, int]:
+    """Home Assistant from a configuration directory (a fresh one by default,
+    with `components`)."""
     from homeassistant import bootstrap
     from homeassistant.runner import RuntimeConfig
 
     http_port = free_port()
     if config_dir is None:
         config_dir = Path(tempfile.mkdtemp(prefix="sms-gateway-bench-"))
-        write_config(config_dir, http_port)
+        write_config(config_dir, http_port, components)
     hass = await bootstrap.async_setup_hass(
         RuntimeConfig(config_dir=str(config_dir), skip_pip=True, log_no_color=True)
     )

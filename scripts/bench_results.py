@@ -16,7 +16,15 @@ import sys
 
 # Every benchmark (bench/<name>.py), in the order `scripts/bench` runs them
 # and RESULTS.md shows them.
-ORDER = ("push_parse", "push_ingest", "bulk_send", "fleet", "memory", "push_load")
+ORDER = (
+    "push_parse",
+    "push_ingest",
+    "bulk_send",
+    "fleet",
+    "memory",
+    "push_load",
+    "messages",
+)
 
 TITLE = (
     "# Benchmark results\n"

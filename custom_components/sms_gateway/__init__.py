@@ -37,6 +37,7 @@ from .entity import gateway_device_info
 from .gateways import GATEWAYS
 from .history import DEFAULT_KEEP_DAYS, DEFAULT_KEEP_MESSAGES, Retention
 from .inbound import Inbound
+from .panel import async_register_frontend
 from .services import async_setup_services
 from .webhook import (
     async_drain_held,
@@ -71,6 +72,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_register_commands(hass)
     async_register_webhooks(hass)
+    await async_register_frontend(hass)
     return True
 
 

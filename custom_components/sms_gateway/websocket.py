@@ -20,6 +20,7 @@ import voluptuous as vol
 from . import history_db
 from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry
+from .gateways import text
 from .gateways.models import Capability
 from .history import SIGNAL_MESSAGES, number_of
 from .outbound import async_send_sms, send_response
@@ -92,7 +93,16 @@ def ws_gateways(
                     "unread": entry.runtime_data.inbound.history.unread,
                 }
                 for entry in _loaded(hass)
-            ]
+            ],
+            # the compose box counts characters and SMS by these (gateways/text.py)
+            "text_rules": {
+                "gsm7": "".join(sorted(text.GSM7_BASIC)),
+                "gsm7_extension": "".join(sorted(text.GSM7_EXTENSION)),
+                "gsm7_single": text.GSM7_SINGLE,
+                "gsm7_multi": text.GSM7_MULTI,
+                "ucs2_single": text.UCS2_SINGLE,
+                "ucs2_multi": text.UCS2_MULTI,
+            },
         },
     )
 
