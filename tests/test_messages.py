@@ -409,3 +409,16 @@ def test_unreadable_counters_are_left_out(hass: HomeAssistant) -> None:
     assert problems == ["count_sent"]
     assert history.counters["received"] == {"": 3, "1": 2}
     assert history.counters["sent"] == {}
+
+
+async def test_a_send_tracked_twice_is_one_message(
+    pushing: MockConfigEntry, ws: Client
+) -> None:
+    """A vendor whose ids are its own keeps them before the request leaves and
+    passes them again with the answer (Dinstar): one message each."""
+    inbound = pushing.runtime_data.inbound
+    results = [RecipientResult("10010", "9.10010", accepted=True)]
+    inbound.track_sent(results, None, "x")
+    inbound.track_sent(results, None, "x")
+    thread = await command(ws, "thread", entry_id=pushing.entry_id, thread="10010")
+    assert [m["message_id"] for m in thread["messages"]] == ["9.10010"]

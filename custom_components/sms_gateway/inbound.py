@@ -260,6 +260,8 @@ class Inbound:
         if isinstance(results, SendResult):
             results = results.results
         sent = [item for item in results if item.accepted and item.message_id]
+        # a vendor may pass the same results again (as its answer comes, then
+        # at the end): kept in the history once
         self.history.sent(
             [
                 (
@@ -269,6 +271,7 @@ class Inbound:
                     None,
                 )
                 for item in sent
+                if str(item.message_id) not in self.sent.items
             ],
             port,
             text,

@@ -84,7 +84,7 @@ export function when(hass, seconds) {
     : date.toLocaleString(locale, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
-const MARKS = { pending: "…", sent: "✓", delivered: "✓✓", failed: "⚠", unknown: "?" };
+const MARKS = { pending: "…", sent: "✓", delivered: "✓✓", failed: "!", unknown: "?" };
 
 export function statusMark(status) {
   return MARKS[status] || "";

@@ -253,7 +253,7 @@ class SmsGatewayPanel extends HTMLElement {
       <div class="layout ${showThread ? "thread-open" : ""}">
         <section class="list">
           <header>
-            <button class="icon menu" id="menu" title="${this.t("menu")}">☰</button>
+            <button class="icon menu" id="menu" title="${this.t("menu")}">${icon(MENU)}</button>
             <h1>${this.t("title")}</h1>
             <button class="primary" id="new">${this.t("new")}</button>
           </header>
@@ -293,10 +293,10 @@ class SmsGatewayPanel extends HTMLElement {
       .join("");
     return `
       <header>
-        <button class="icon back" id="back" title="${this.t("back")}">‹</button>
+        <button class="icon back" id="back" title="${this.t("back")}">${icon(BACK)}</button>
         ${title}
         ${this.composing ? "" : `<span class="gateway-name">${escape(gateway ? gateway.title : "")}</span>
-        <button class="icon" id="delete" title="${this.t("delete")}">🗑</button>`}
+        <button class="icon" id="delete" title="${this.t("delete")}">${icon(DELETE)}</button>`}
       </header>
       <div class="messages" id="messages"></div>
       <footer>
@@ -390,8 +390,7 @@ class SmsGatewayPanel extends HTMLElement {
     const fromBottom = box.scrollHeight - box.scrollTop;
     box.innerHTML = this.messages
       .map(
-        (m) => `<div class="bubble ${m.incoming ? "in" : "out"} ${m.status || ""}" data-id="${m.id}">
-          <div class="text">${escape(m.text)}</div>
+        (m) => `<div class="bubble ${m.incoming ? "in" : "out"} ${m.status || ""}" data-id="${m.id}"><div class="text">${escape(m.text)}</div>
           <div class="meta">${m.port ? `${escape(m.port)} · ` : ""}${when(this._hass, m.time)}${
             m.incoming ? "" : ` <span class="mark" title="${escape(this.t("status_" + m.status) + (m.error ? `: ${m.error}` : ""))}">${statusMark(m.status)}</span>`
           }</div>
@@ -401,6 +400,15 @@ class SmsGatewayPanel extends HTMLElement {
     if (scroll === "bottom") box.scrollTop = box.scrollHeight;
     else box.scrollTop = box.scrollHeight - fromBottom;
   }
+}
+
+// Material Design Icons' paths (Home Assistant's own icons), drawn inline.
+const MENU = "M3,6H21V8H3V6M3,11H21V13H3V11M3,16H21V18H3V16Z";
+const BACK = "M20,11V13H8L13.5,18.5L12.08,19.92L4.16,12L12.08,4.08L13.5,5.5L8,11H20Z";
+const DELETE = "M19,4H15.5L14.5,3H9.5L8.5,4H5V6H19M6,19A2,2 0 0,0 8,21H16A2,2 0 0,0 18,19V7H6V19Z";
+
+function icon(path) {
+  return `<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="${path}"></path></svg>`;
 }
 
 const STYLE = `
@@ -418,7 +426,7 @@ const STYLE = `
   button { font: inherit; cursor: pointer; border-radius: 4px; border: 1px solid var(--divider-color);
     background: var(--card-background-color); color: var(--primary-text-color); padding: 6px 12px; }
   button.primary { background: var(--primary-color); color: var(--text-primary-color); border-color: var(--primary-color); }
-  button.icon { border: none; background: none; color: inherit; font-size: 20px; padding: 4px 8px; }
+  button.icon { border: none; background: none; color: inherit; padding: 4px; line-height: 0; }
   button.link { border: none; background: none; color: var(--primary-color); }
   button:disabled { opacity: 0.5; cursor: default; }
   .menu, .back { display: none; }
@@ -440,7 +448,8 @@ const STYLE = `
   .thread { background: var(--primary-background-color); }
   .empty { margin: auto; color: var(--secondary-text-color); }
   .messages { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 6px; }
-  .bubble { max-width: 75%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
+  .bubble { max-width: 75%; padding: 8px 12px; border-radius: 14px; overflow-wrap: anywhere; }
+  .bubble .text { white-space: pre-wrap; }
   .bubble.in { align-self: flex-start; background: var(--card-background-color); border: 1px solid var(--divider-color); }
   .bubble.out { align-self: flex-end; background: var(--primary-color); color: var(--text-primary-color); }
   .bubble.out.failed { background: var(--error-color); }
