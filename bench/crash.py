@@ -15,7 +15,9 @@ Then, from what Home Assistant's own listener wrote as each event fired:
 - every send result whose push was answered 200 fired exactly once (by its
   message id and state), and no report fired twice;
 - every message id a send returned is in the entry's database (its later
-  reports are matched to it).
+  reports are matched to it);
+- the message history holds each SMS that fired, and each message a send
+  returned, exactly once.
 
     .venv/bin/python bench/crash.py [--pushes 200] [--sends 50] [--seed N]
 
@@ -198,18 +200,30 @@ def witnessed(config_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
-def stored_sent(config_dir: Path) -> set[str]:
-    """The message ids the next start would read: the entry's database with
-    the journal lines the last kill left, read into it as a start does."""
+def stored(config_dir: Path) -> tuple[set[str], Counter[str], Counter[str]]:
+    """What the next start would read: the entry's database with the journal
+    lines the last kill left, read into it as a start does. The sent message
+    ids kept to match reports; the history's received texts and sent ids."""
     from custom_components.sms_gateway.database import EntryDatabase
 
     found: set[str] = set()
+    received: Counter[str] = Counter()
+    sent: Counter[str] = Counter()
     for path in (config_dir / ".storage").glob("sms_gateway.*.db"):
         database = EntryDatabase(None, path)  # type: ignore[arg-type]
         database._open()
         found.update(database._read().logs.get("sent", {}))
+        db = database._writer
+        assert db is not None
+        for incoming, text, message_id in db.execute(
+            "SELECT incoming, text, message_id FROM message"
+        ):
+            if incoming:
+                received[text] += 1
+            else:
+                sent[message_id] += 1
         database._close()
-    return found
+    return found, received, sent
 
 
 def unguarded(config_dir: Path) -> list[tuple[float, float]]:
@@ -330,7 +344,11 @@ def judge(
     lost += [key for key in acked_reports if reports[key] == 0]
     twice = [text for text, n in sms.items() if n > 1]
     twice += [key for key, n in reports.items() if n > 1]
-    unstored = sorted(set(sent) - stored_sent(config_dir))
+    kept, received, history_sent = stored(config_dir)
+    unstored = sorted(set(sent) - kept)
+    # the history: each SMS that fired once, each sent id once
+    unkept = [text for text in sms if received[text] != 1]
+    unkept += [mid for mid in sent if history_sent[mid] != 1]
     print(
         f"{len(acked_sms)} SMS pushed and answered, {len(sent)} sends returned,"
         f" {len(acked_reports)} send results pushed and answered"
@@ -346,14 +364,16 @@ def judge(
     print(
         f"lost: {len(lost)}  fired twice: {len(twice)}"
         f"  sent ids not stored: {len(unstored)}"
+        f"  not once in the history: {len(unkept)}"
     )
-    for problem in (*lost[:10], *twice[:10], *unstored[:10]):
+    for problem in (*lost[:10], *twice[:10], *unstored[:10], *unkept[:10]):
         print(f"  {problem}")
-    failed = int(bool(lost or twice or unstored))
+    failed = int(bool(lost or twice or unstored or unkept))
     if failed:
         print(f"Home Assistant's log and the witness: {config_dir}")
     return verdict(
-        f"0 lost, 0 fired twice, every sent id stored, over ≥ {pushes} pushes"
+        f"0 lost, 0 fired twice, every sent id stored, every SMS fired and sent"
+        f" id once in the message history, over ≥ {pushes} pushes"
         f" and ≥ {sends} sends",
         failed,
     )

@@ -378,7 +378,7 @@ class SmsGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-def _count(most: int, unit: str | None = None) -> vol.All:
+def _count(most: int, unit: str | None = None) -> Any:
     """A whole number from 0 to `most`, typed in a box."""
     config = selector.NumberSelectorConfig(
         min=0, max=most, mode=selector.NumberSelectorMode.BOX
