@@ -422,3 +422,23 @@ async def test_a_send_tracked_twice_is_one_message(
     inbound.track_sent(results, None, "x")
     thread = await command(ws, "thread", entry_id=pushing.entry_id, thread="10010")
     assert [m["message_id"] for m in thread["messages"]] == ["9.10010"]
+
+
+async def test_a_message_kept_before_its_refused_request_is_failed(
+    pushing: MockConfigEntry, ws: Client
+) -> None:
+    """Ids kept before the request left (Dinstar), the request then refused:
+    that message, failed with the refusal, not a second one."""
+    inbound = pushing.runtime_data.inbound
+    inbound.track_sent([RecipientResult("10010", "77", accepted=True)], None, "x")
+    inbound.track_refused(
+        [RecipientResult("10010", None, accepted=False, reason="none_line")],
+        None,
+        "x",
+        since=0.0,
+    )
+    thread = await command(ws, "thread", entry_id=pushing.entry_id, thread="10010")
+    assert [(m["message_id"], m["status"], m["error"]) for m in thread["messages"]] == [
+        ("77", "failed", "none_line")
+    ]
+    assert inbound.pending_message_ids() == []

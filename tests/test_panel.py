@@ -15,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.sms_gateway.gateways.models import DeliveryStatus
 from custom_components.sms_gateway.gateways.text import (
     GSM7_BASIC,
     GSM7_EXTENSION,
@@ -125,3 +126,20 @@ def test_the_counter_counts_as_the_integration_does(texts: list[str]) -> None:
         (info.encoding.value, info.units, info.segments)
         for info in map(text_info, texts)
     ]
+
+
+def test_every_word_is_in_both_languages() -> None:
+    """The panel's and the card's words: English and Simplified Chinese, the
+    same keys (Home Assistant's language picks one)."""
+    source = (FILES / "common.js").read_text(encoding="utf-8")
+    blocks = re.findall(r'^  (?:en|"zh-Hans"): \{\n(.*?)\n  \},$', source, re.S | re.M)
+    keys = [set(re.findall(r"^    (\w+):", block, re.M)) for block in blocks]
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
+    assert len(keys[0]) > 25
+    called = re.compile(r'this\.t\("(\w+)"[,)]')
+    used = set(called.findall((FILES / "panel.js").read_text()))
+    used |= set(called.findall((FILES / "card.js").read_text()))
+    # a message's mark: `status_<state>`
+    used |= {f"status_{status.value}" for status in DeliveryStatus}
+    assert used <= keys[0]

@@ -266,6 +266,21 @@ class History:
         )
 
     @callback
+    def refused(self, message_id: str, reason: str, port: str | None) -> None:
+        """A message kept as sent whose request the gateway then refused."""
+        self.reported(
+            {
+                "message_id": message_id,
+                "status": DeliveryStatus.FAILED.value,
+                "error_text": reason,
+                "error_code": None,
+                "parts": None,
+                "parts_sent": None,
+                "port": port,
+            }
+        )
+
+    @callback
     def read(self, thread: str) -> bool:
         """The thread was read, to its newest message; False: no such thread."""
         if (state := self.threads.get(thread)) is None:

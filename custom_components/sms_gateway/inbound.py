@@ -304,20 +304,44 @@ class Inbound:
         port: str | None,
         text: str,
         extension: str | None = None,
+        since: float = 0.0,
     ) -> None:
-        """Keep in the history the recipients a send was refused for."""
-        if refused := [
-            (
-                thread_of(self.normalize, item.recipient, extension),
-                item.recipient,
-                item.message_id,
-                item.reason or "refused",
-            )
-            for item in results
-            if not item.accepted
-        ]:
-            self.history.sent(refused, port, text)
-            self._commit()
+        """Keep in the history the recipients a send was refused for.
+
+        A recipient whose message was kept before its request left (a vendor
+        whose ids are ours) and whose request was then refused is that
+        message, failed: found by recipient and text among what was kept
+        `since` the send began and has no state yet.
+        """
+        refused = [item for item in results if not item.accepted]
+        if not refused:
+            return
+        digest = text_digest(text)
+        kept = {
+            value.get("recipient"): key
+            for key, value in self.sent.items.items()
+            if value.get("status") is None
+            and value.get("digest") == digest
+            and value.get("at", 0) >= since
+        }
+        new = []
+        for item in refused:
+            reason = item.reason or "refused"
+            if (message_id := kept.get(item.recipient)) is not None:
+                self.sent.items[message_id]["status"] = DeliveryStatus.FAILED.value
+                self.sent.touch(message_id)
+                self.history.refused(message_id, reason, port)
+            else:
+                new.append(
+                    (
+                        thread_of(self.normalize, item.recipient, extension),
+                        item.recipient,
+                        item.message_id,
+                        reason,
+                    )
+                )
+        self.history.sent(new, port, text)
+        self._commit()
 
     def references_of(self, message_ids: list[str]) -> dict[str, str]:
         """The references sends returned for these messages, where there are some."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 import re
+import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -82,9 +83,10 @@ async def async_send_sms(
     merged.extend(repeated)
     if not request.recipients:
         return SendResult(results=(), merged=tuple(merged))
+    began = time.time()
     with translate_errors(HomeAssistantError, reauth=(hass, entry)):
         result = await data.gateway.async_send(request)  # tracked as it goes
-    data.inbound.track_refused(result.results, port, message, extension)
+    data.inbound.track_refused(result.results, port, message, extension, began)
     return replace(result, merged=(*result.merged, *merged))
 
 
