@@ -15,7 +15,6 @@ happen within a minute fails the run.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 from pathlib import Path
@@ -23,7 +22,15 @@ import time
 from typing import Any
 
 import aiohttp
-from screenshots import HEIGHT, WAIT, WIDTH, Page, chromium, sign_in  # beside this
+from screenshots import (  # beside this script
+    HEIGHT,
+    WAIT,
+    WIDTH,
+    Page,
+    chromium,
+    command_line,
+    sign_in,
+)
 
 SENDER = "13800138000"
 PHONE_WIDTH, PHONE_HEIGHT = 390, 844
@@ -271,12 +278,7 @@ async def _new_sends(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ha", required=True)
-    parser.add_argument("--dinstar", required=True)
-    parser.add_argument("--out", type=Path, default=Path("docs/images"))
-    args = parser.parse_args()
-    asyncio.run(run(args.ha, args.dinstar, args.out))
+    command_line(__doc__.splitlines()[0], run)
 
 
 if __name__ == "__main__":

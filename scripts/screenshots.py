@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 import itertools
 import json
@@ -269,14 +269,21 @@ async def run(ha: str, dinstar: str, out: Path) -> None:
         await page.save(out / "incoming-sms.png")
 
 
-def main() -> None:
-    """Take them."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command_line(
+    description: str, take: Callable[[str, str, Path], Awaitable[None]]
+) -> None:
+    """`take(ha, dinstar, out)` with the command line's addresses and folder."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--ha", required=True)
     parser.add_argument("--dinstar", required=True)
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
     args = parser.parse_args()
-    asyncio.run(run(args.ha, args.dinstar, args.out))
+    asyncio.run(take(args.ha, args.dinstar, args.out))
+
+
+def main() -> None:
+    """Take them."""
+    command_line(__doc__.splitlines()[0], run)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ against the simulators."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 import json
@@ -28,7 +27,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from simulator.dinstar import DinstarSimulator
 from simulator.goip import GoipSimulator
 
-from .conftest import WEBHOOK_ID, device_of
+from .conftest import WEBHOOK_ID, device_of, until
 
 SHIPPED = Path(__file__).parent.parent / "blueprints" / "automation" / "sms_gateway"
 
@@ -174,17 +173,9 @@ async def test_check_the_balance_every_day(
         dinstar_sim.ussd_replies["*125#"] = balance
         freezer.tick(86400 if warned == 0 else 1)
         async_fire_time_changed(hass)
-        await _until(lambda: 2 in dinstar_sim.ussd_pending)
+        await until(lambda: 2 in dinstar_sim.ussd_pending)
         await dinstar_sim.advance()
         await hass.async_block_till_done()
         assert len(notified) == 1
     assert "5.2" in notified[0].data["message"]
     assert "余额 5.20 元" in notified[0].data["message"]
-
-
-async def _until(condition: Any) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("never happened")
