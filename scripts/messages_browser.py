@@ -4,7 +4,8 @@ Headless Chromium, signed in as the development user: opens *Messages* from
 the sidebar's address, has the Dinstar simulator receive an SMS and waits for
 it to appear live, answers it from the thread's reply box, checks that the
 simulator was asked to send exactly that reply, has the simulator deliver it
-and waits for the delivered mark; then puts the SMS card on a dashboard of its
+and waits for the delivered mark; starts a conversation with **New** (the
+gateway chosen, a number) and finds it by searching its text; then puts the SMS card on a dashboard of its
 own and loads that dashboard three times (the card registration race), each
 time seeing the card render the conversation. Saves the README's screenshots
 (light and dark, desktop and phone width) into `--out`. Any step that does not
@@ -33,6 +34,7 @@ from screenshots import (  # beside this script
 )
 
 SENDER = "13800138000"
+NEW_NUMBER = "13900139000"
 PHONE_WIDTH, PHONE_HEIGHT = 390, 844
 
 
@@ -115,6 +117,7 @@ async def run(ha: str, dinstar: str, out: Path) -> None:
         )
         await theme(page, dark=False)
         await conversation(page, session, ha, dinstar, out)
+        await new_conversation(page, session, ha, dinstar)
         await looks(page, ha, out)
         await card(page, session, ha, token, out)
 
@@ -195,6 +198,66 @@ async def conversation(
     await until("the delivered mark", delivered)
     print("the delivered mark appeared")
     await page.save(out / "messages-light.png")
+
+
+async def new_conversation(
+    page: Page, session: aiohttp.ClientSession, ha: str, dinstar: str
+) -> None:
+    """**New**, a number, a text: sent from the chosen gateway, the new
+    conversation opened; then found by searching its text."""
+    text = f"Hello from Home Assistant ({int(time.time()) % 100000})"
+    await open_panel(page, ha)
+    await in_panel(page, "root.querySelector('#new').click()")
+    await until(
+        "the new-message form",
+        lambda: in_panel(page, "!!root.querySelector('#number')"),
+    )
+    dinstar_gateway = await in_panel(
+        page,
+        "(() => { const select = root.querySelector('#gateway');"
+        " const option = [...select.options].find((o) => o.text.startsWith('DWG'));"
+        " select.value = option.value; select.dispatchEvent(new Event('change'));"
+        " return option.value; })()",
+    )
+    assert dinstar_gateway, "no Dinstar gateway to send from"
+    await in_panel(
+        page,
+        "(() => { for (const [id, value] of"
+        f" [['#number', {json.dumps(NEW_NUMBER)}], ['#text', {json.dumps(text)}]]) {{"
+        " const field = root.querySelector(id); field.value = value;"
+        " field.dispatchEvent(new Event('input')); } return true; })()",
+    )
+    before = len(await sim_sends(session, dinstar))
+    await in_panel(page, "root.querySelector('#send').click()")
+    sent = await until(
+        "the new SMS at the gateway", lambda: _new_sends(session, dinstar, before)
+    )
+    assert [(s["number"], s["text"]) for s in sent] == [(NEW_NUMBER, text)], sent
+    await until(
+        "the new conversation, open",
+        lambda: in_panel(
+            page,
+            "root.querySelector('h2') && root.querySelector('h2').textContent"
+            f".includes({json.dumps(NEW_NUMBER)})",
+        ),
+    )
+    print("a new conversation was started and sent")
+    await in_panel(
+        page,
+        "(() => { const box = root.querySelector('#search');"
+        f" box.value = {json.dumps(text[:20])};"
+        " box.dispatchEvent(new Event('input')); return true; })()",
+    )
+    await until(
+        "the search's one conversation",
+        lambda: in_panel(
+            page,
+            "root.querySelectorAll('#conversations li[data-index]').length === 1"
+            " && root.querySelector('#conversations').textContent"
+            f".includes({json.dumps(NEW_NUMBER)})",
+        ),
+    )
+    print("the search found it")
 
 
 async def looks(page: Page, ha: str, out: Path) -> None:

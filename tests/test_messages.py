@@ -187,8 +187,15 @@ async def test_reading_and_deleting(
     assert hass.states.get("sensor.goip_sms_server_sms_received").state == "4"
     thread = await command(ws, "thread", entry_id=pushing.entry_id, thread="10086")
     first = thread["messages"][-1]["id"]
+    await command(ws, "subscribe")
     await command(ws, "delete", entry_id=pushing.entry_id, thread="10086", ids=[first])
     await command(ws, "mark_read", entry_id=pushing.entry_id, thread="10010")
+    changes = [await event(ws) for _ in range(2)]
+    assert [(c["type"], c["thread"]) for c in changes] == [
+        ("deleted", "10086"),
+        ("read", "10010"),
+    ]
+    assert changes[0]["ids"] == [first]
     freezer.tick(2)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
@@ -199,6 +206,7 @@ async def test_reading_and_deleting(
         ("10086", 2),
     ]
     await command(ws, "delete", entry_id=pushing.entry_id, thread="10086")
+    assert (await event(ws))["ids"] is None  # the whole conversation
     freezer.tick(2)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
