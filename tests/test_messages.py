@@ -8,6 +8,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -19,14 +20,16 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.sms_gateway import history_db
 from custom_components.sms_gateway.const import DOMAIN
 from custom_components.sms_gateway.gateways import GATEWAYS
 from custom_components.sms_gateway.gateways.models import RecipientResult
 from custom_components.sms_gateway.history import History, number_of, thread_of
 from custom_components.sms_gateway.websocket import _before
+from simulator.dinstar import DinstarSimulator
 from simulator.goip import GoipSimulator
 
-from .conftest import WEBHOOK_ID, set_options
+from .conftest import WEBHOOK_ID, send_sms, set_options
 from .stored import on_disk
 
 Client = Any
@@ -449,4 +452,21 @@ async def test_a_message_kept_before_its_refused_request_is_failed(
     assert [(m["message_id"], m["status"], m["error"]) for m in thread["messages"]] == [
         ("77", "failed", "none_line")
     ]
+    assert inbound.pending_message_ids() == []
+
+
+async def test_a_send_that_fails_leaves_no_message_pending(
+    hass: HomeAssistant, dinstar_sim: DinstarSimulator, dinstar: MockConfigEntry
+) -> None:
+    """Dinstar's ids are kept before the request leaves; the gateway then
+    fails the request: the message is failed, with the error, not pending."""
+    dinstar_sim.fault = "http500"
+    with pytest.raises(HomeAssistantError):
+        await send_sms(hass, recipients=["13800000000"], message="x")
+    inbound = dinstar.runtime_data.inbound
+    [message] = await inbound.database.async_query(
+        history_db.messages, "13800000000", 10, None
+    )
+    assert message["status"] == "failed"
+    assert message["error"]
     assert inbound.pending_message_ids() == []

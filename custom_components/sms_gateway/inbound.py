@@ -181,11 +181,7 @@ class Inbound:
         self.database.write(
             {
                 name: changes
-                for name, log in (
-                    ("seen", self.seen),
-                    ("sent", self.sent),
-                    ("references", self.references),
-                )
+                for name, log in self._logs().items()
                 if (changes := log.take_changes())
             },
             {name: getattr(self, name) for name in names} | counted,
@@ -305,13 +301,15 @@ class Inbound:
         text: str,
         extension: str | None = None,
         since: float = 0.0,
+        only_kept: bool = False,
     ) -> None:
         """Keep in the history the recipients a send was refused for.
 
         A recipient whose message was kept before its request left (a vendor
         whose ids are ours) and whose request was then refused is that
         message, failed: found by recipient and text among what was kept
-        `since` the send began and has no state yet.
+        `since` the send began and has no state yet. `only_kept`: those
+        alone (the whole send failed: nothing new is kept).
         """
         refused = [item for item in results if not item.accepted]
         if not refused:
@@ -331,7 +329,7 @@ class Inbound:
                 self.sent.items[message_id]["status"] = DeliveryStatus.FAILED.value
                 self.sent.touch(message_id)
                 self.history.refused(message_id, reason, port)
-            else:
+            elif not only_kept:
                 new.append(
                     (
                         thread_of(self.normalize, item.recipient, extension),

@@ -16,7 +16,13 @@ from .coordinator import SmsGatewayConfigEntry
 from .errors import translate_errors
 from .gateways import Gateway
 from .gateways.errors import InvalidNumberError, UnsupportedNumberError
-from .gateways.models import Capability, Registration, SendRequest, SendResult
+from .gateways.models import (
+    Capability,
+    RecipientResult,
+    Registration,
+    SendRequest,
+    SendResult,
+)
 from .gateways.text import Encoding
 from .targets import current_port, invalid, unsupported
 
@@ -84,8 +90,20 @@ async def async_send_sms(
     if not request.recipients:
         return SendResult(results=(), merged=tuple(merged))
     began = time.time()
-    with translate_errors(HomeAssistantError, reauth=(hass, entry)):
-        result = await data.gateway.async_send(request)  # tracked as it goes
+    try:
+        with translate_errors(HomeAssistantError, reauth=(hass, entry)):
+            result = await data.gateway.async_send(request)  # tracked as it goes
+    except HomeAssistantError as err:
+        # messages kept before their request left are failed, not pending
+        data.inbound.track_refused(
+            [RecipientResult(n, None, False, str(err)) for n in request.recipients],
+            port,
+            message,
+            extension,
+            began,
+            only_kept=True,
+        )
+        raise
     data.inbound.track_refused(result.results, port, message, extension, began)
     return replace(result, merged=(*result.merged, *merged))
 
