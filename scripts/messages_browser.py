@@ -80,6 +80,16 @@ async def sim_sends(session: aiohttp.ClientSession, dinstar: str) -> list[Any]:
     return list(state["outgoing"])
 
 
+HOST = "root.host"
+SHOWN = "getComputedStyle(root.querySelector('{}')).display !== 'none'"
+
+
+def _dark(color: str) -> bool:
+    """An `rgb(r, g, b)` of little light."""
+    values = [int(part) for part in color[color.index("(") + 1 : -1].split(",")[:3]]
+    return sum(values) / 3 < 80
+
+
 async def theme(page: Page, dark: bool) -> None:
     """Home Assistant's theme as a user picks it in their profile."""
     await page.run(
@@ -261,18 +271,26 @@ async def new_conversation(
 
 
 async def looks(page: Page, ha: str, out: Path) -> None:
-    """Dark, and at a phone's width."""
-
+    """Dark (Home Assistant's dark background behind the panel), and at a
+    phone's width: the list alone, then the conversation alone."""
     await theme(page, dark=True)
     await open_panel(page, ha)
     await in_panel(page, "root.querySelector('#conversations li').click()")
     await asyncio.sleep(1)
+    background = await in_panel(page, f"getComputedStyle({HOST}).backgroundColor")
+    assert _dark(background), f"not dark: {background}"
     await page.save(out / "messages-dark.png")
     await size(page, phone=True)
     await open_panel(page, ha)
+    assert await in_panel(page, SHOWN.format(".list")), "the list is not shown"
+    assert not await in_panel(page, SHOWN.format(".thread")), (
+        "list and thread both shown"
+    )
     await page.save(out / "messages-phone-list.png")
     await in_panel(page, "root.querySelector('#conversations li').click()")
     await asyncio.sleep(1)
+    assert await in_panel(page, SHOWN.format(".thread")), "the thread is not shown"
+    assert not await in_panel(page, SHOWN.format(".list")), "thread and list both shown"
     await page.save(out / "messages-phone-thread.png")
     await size(page, phone=False)
     await theme(page, dark=False)
