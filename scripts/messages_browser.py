@@ -30,7 +30,7 @@ from screenshots import (  # beside this script
     Page,
     chromium,
     command_line,
-    sign_in,
+    sign_in_page,
 )
 
 SENDER = "13800138000"
@@ -119,12 +119,7 @@ async def open_panel(page: Page, ha: str) -> None:
 async def run(ha: str, dinstar: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     async with aiohttp.ClientSession() as session, chromium(session) as page:
-        tokens = await sign_in(session, ha)
-        token = tokens["access_token"]
-        await page.go(f"{ha}/manifest.json")  # the origin, to store the tokens
-        await page.run(
-            f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))})"
-        )
+        token = await sign_in_page(session, page, ha)
         await theme(page, dark=False)
         await conversation(page, session, ha, dinstar, out)
         await new_conversation(page, session, ha, dinstar)

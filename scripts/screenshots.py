@@ -155,6 +155,17 @@ async def sign_in(session: aiohttp.ClientSession, ha: str) -> dict[str, Any]:
     return dict(tokens)
 
 
+async def sign_in_page(session: aiohttp.ClientSession, page: Page, ha: str) -> str:
+    """The development user signed in, in `page` (its tokens where the frontend
+    keeps them); their access token."""
+    tokens = await sign_in(session, ha)
+    await page.go(f"{ha}/manifest.json")  # the origin, to store the tokens
+    await page.run(
+        f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))})"
+    )
+    return str(tokens["access_token"])
+
+
 @contextlib.asynccontextmanager
 async def chromium(session: aiohttp.ClientSession) -> AsyncIterator[Page]:
     """A headless Chromium with one tab."""
@@ -221,12 +232,7 @@ async def run(ha: str, dinstar: str, out: Path) -> None:
     """Sign in, then save each view."""
     out.mkdir(parents=True, exist_ok=True)
     async with aiohttp.ClientSession() as session, chromium(session) as page:
-        tokens = await sign_in(session, ha)
-        token = tokens["access_token"]
-        await page.go(f"{ha}/manifest.json")  # the origin, to store the tokens
-        await page.run(
-            f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))})"
-        )
+        token = await sign_in_page(session, page, ha)
 
         await page.go(f"{ha}/config/integrations/dashboard/add?domain=sms_gateway")
         await page.wait_for("Do you want to set up SMS Gateway?")
