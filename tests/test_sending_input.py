@@ -109,6 +109,7 @@ def _refusals(vendor_entry: MockConfigEntry) -> list[tuple[dict[str, Any], str]]
     gateway = vendor_entry.runtime_data.gateway
     cases: list[tuple[dict[str, Any], str]] = [
         ({"message": "   "}, "empty_message"),
+        ({"message": "\ud83d"}, "message_not_text"),
         ({"message": "x", "recipients": "call me"}, "invalid_number"),
         ({"message": "x", "recipients": " , ;"}, "no_recipients"),
     ]

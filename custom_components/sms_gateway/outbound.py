@@ -137,6 +137,10 @@ def _check(
     message = request.message
     if not message.strip():
         raise invalid("empty_message")
+    try:
+        message.encode()
+    except UnicodeEncodeError:  # half a UTF-16 pair, as a browser may send
+        raise invalid("message_not_text") from None
     if (limit := gateway.max_message_bytes) is not None and len(
         message.encode()
     ) > limit:
