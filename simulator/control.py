@@ -110,8 +110,10 @@ async def dinstar_delete_port(
     return json_response({"removed": int(request.match_info["port"])})
 
 
-async def dinstar_incoming(sim: DinstarSimulator, request: web.Request) -> web.Response:
-    """`POST /_control/incoming`."""
+async def port_incoming(
+    sim: DinstarSimulator | OpenvoxSimulator, request: web.Request
+) -> web.Response:
+    """`POST /_control/incoming` of a gateway whose ports are numbered."""
     body = await request.json()
     try:
         sms = await sim.inject_incoming(
@@ -154,18 +156,6 @@ async def dinstar_call(sim: DinstarSimulator, request: web.Request) -> web.Respo
         int(body["duration"]),
     )
     return json_response(record)
-
-
-async def openvox_incoming(sim: OpenvoxSimulator, request: web.Request) -> web.Response:
-    """`POST /_control/incoming`."""
-    body = await request.json()
-    try:
-        sms = await sim.inject_incoming(
-            int(body["port"]), str(body["number"]), str(body["text"])
-        )
-    except KeyError as err:
-        return json_response({"error": f"missing {err}"}, status=400)
-    return json_response(sms)
 
 
 async def openvox_span(sim: OpenvoxSimulator, request: web.Request) -> web.Response:
@@ -227,14 +217,14 @@ ROUTES: dict[str, tuple[tuple[str, str, Handler], ...]] = {
         ("POST", "/_control/config", dinstar_config),
         ("POST", "/_control/port", dinstar_port),
         ("DELETE", "/_control/port/{port}", dinstar_delete_port),
-        ("POST", "/_control/incoming", dinstar_incoming),
+        ("POST", "/_control/incoming", port_incoming),
         ("POST", "/_control/register", dinstar_register),
         ("POST", "/_control/power", dinstar_power),
         ("POST", "/_control/exception", dinstar_exception),
         ("POST", "/_control/call", dinstar_call),
     ),
     "openvox": (
-        ("POST", "/_control/incoming", openvox_incoming),
+        ("POST", "/_control/incoming", port_incoming),
         ("POST", "/_control/span", openvox_span),
         ("POST", "/_control/clock", openvox_clock),
     ),

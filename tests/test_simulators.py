@@ -349,3 +349,18 @@ async def test_openvox_control_api(
     async with http.get(f"{base}/_control/state") as response:
         state = await response.json()
     assert (len(state["inbox"]), state["spans"][1]["registered"]) == (1, False)
+
+
+@pytest.mark.parametrize("vendor_sim", ["dinstar", "openvox"], indirect=True)
+async def test_control_incoming_of_numbered_ports(
+    http: aiohttp.ClientSession, vendor_sim: Any
+) -> None:
+    """Dinstar's and OpenVox's `/_control/incoming` (one handler): the SMS
+    goes into the port's inbox; a body without its text is a 400."""
+    sms = {"port": 1, "number": "10086", "text": "hi"}
+    status, stored = await call(http, vendor_sim, "/_control/incoming", sms)
+    assert status == 200
+    assert "hi" in str(stored)
+    missing = {"port": 1, "number": "10086"}
+    status, answer = await call(http, vendor_sim, "/_control/incoming", missing)
+    assert (status, answer) == (400, {"error": "missing 'text'"})
