@@ -154,10 +154,15 @@ class History:
         self.counted.add(name)
         self._notify_soon()
 
-    def add(self, row: dict[str, Any]) -> None:
-        """Keep a message (with its number `id` given here) and tell subscribers."""
+    def add(self, **fields: Any) -> None:
+        """Keep a message (numbered here) and tell subscribers.
+
+        `fields`: the row's (`ROW_FIELDS`); what a report fills in later
+        (status, error, parts) may be left out.
+        """
         if not self.retention.keeps:
             return
+        row: dict[str, Any] = dict.fromkeys(ROW_FIELDS) | fields
         row["id"] = self.next_id
         self.next_id += 1
         self.changes.append(["add", [row[name] for name in ROW_FIELDS]])
@@ -183,20 +188,14 @@ class History:
         """An incoming SMS fired."""
         self.count("received", port)
         self.add(
-            {
-                "added": time.time(),
-                "thread": thread,
-                "incoming": True,
-                "number": number,
-                "port": port,
-                "time": at,
-                "text": text,
-                "message_id": message_id,
-                "status": None,
-                "error": None,
-                "parts": None,
-                "parts_sent": None,
-            }
+            added=time.time(),
+            thread=thread,
+            incoming=True,
+            number=number,
+            port=port,
+            time=at,
+            text=text,
+            message_id=message_id,
         )
 
     @callback
@@ -218,22 +217,18 @@ class History:
             self.count("failed", port, refused)
         for thread, number, message_id, refusal in rows:
             self.add(
-                {
-                    "added": now,
-                    "thread": thread,
-                    "incoming": False,
-                    "number": number,
-                    "port": port,
-                    "time": now,
-                    "text": text,
-                    "message_id": message_id,
-                    "status": DeliveryStatus.PENDING.value
-                    if refusal is None
-                    else DeliveryStatus.FAILED.value,
-                    "error": refusal,
-                    "parts": None,
-                    "parts_sent": None,
-                }
+                added=now,
+                thread=thread,
+                incoming=False,
+                number=number,
+                port=port,
+                time=now,
+                text=text,
+                message_id=message_id,
+                status=DeliveryStatus.PENDING.value
+                if refusal is None
+                else DeliveryStatus.FAILED.value,
+                error=refusal,
             )
 
     @callback
