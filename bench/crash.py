@@ -222,7 +222,7 @@ def stored(config_dir: Path) -> tuple[set[str], Counter[str], Counter[str]]:
                 received[text] += 1
             else:
                 sent[message_id] += 1
-        database._close()
+        database._close((database._journal, database._spare), database._loop_db)
     return found, received, sent
 
 

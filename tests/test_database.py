@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 import sqlite3
+import threading
 import time
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -158,3 +161,54 @@ async def test_rows_that_cannot_be_read_are_left_out(
     await inbound.database.async_flush()
     assert on_disk(hass, "entry")["held"] == 0
     assert "sent" not in on_disk(hass, "entry")  # the unreadable row is gone
+
+
+async def test_a_record_written_while_the_database_closes_is_kept(
+    hass: HomeAssistant,
+) -> None:
+    """Home Assistant stops while a poll still writes: a record written during
+    the close's last flush is in the database or the journal the next start
+    reads, never in a journal file the close deletes."""
+    database = await databases(hass).async_get("entry")
+    database.write(meta={"before": 1})
+    closing = hass.async_create_task(database.async_close())
+    await asyncio.sleep(0)  # the close's flush has taken the first record
+    database.write(meta={"during": 2})
+    await closing
+    with pytest.raises(RuntimeError):  # closed: nothing is acknowledged now
+        database.write(meta={"after": 3})
+    del hass.data[DATABASES]
+
+    again = await databases(hass).async_get("entry")
+    assert (await again.async_read()).meta == {"before": 1, "during": 2}
+
+
+async def test_the_close_waits_for_a_query_in_progress(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A websocket read in the executor when Home Assistant stops: the close
+    waits for it instead of failing its checkpoint ("database table is
+    locked"), and the read gets its answer."""
+    database = await databases(hass).async_get("entry")
+    inside, release, closing_entered = (threading.Event() for _ in range(3))
+
+    def slow_query(db: sqlite3.Connection) -> int:
+        inside.set()
+        release.wait(10)
+        return int(db.execute("SELECT COUNT(*) FROM message").fetchone()[0])
+
+    close = database._close
+
+    def entered_close(*args: Any) -> None:
+        closing_entered.set()
+        close(*args)
+
+    monkeypatch.setattr(database, "_close", entered_close)
+    query = hass.async_create_task(database.async_query(slow_query))
+    await hass.async_add_executor_job(inside.wait, 10)
+    closing = hass.async_create_task(database.async_close())
+    await hass.async_add_executor_job(closing_entered.wait, 10)
+    release.set()
+    assert await query == 0
+    await closing
+    assert not Path(f"{database_path(hass, 'entry')}-wal").exists()

@@ -210,24 +210,43 @@ class EntryDatabase:
     async def async_close(self) -> None:
         """Write the journal into the database, and close.
 
-        Home Assistant stops, or the entry is deleted.
+        Home Assistant stops, or the entry is deleted. No flush starts while
+        it closes; a record written during its last flush is flushed too.
+        The journal and the connections are taken away in the loop: a write
+        after that fails (nothing is acknowledged then), and the executor
+        closes the writer once a query in progress has let go of it.
         """
-        await self.async_flush()
-        if self._writer is not None:
-            await self.hass.async_add_executor_job(self._close)
+        async with self._flushes:
+            while self._pending:
+                await self._flush()
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
+            journals = (self._journal, self._spare)
+            loop_db, self._loop_db = self._loop_db, None
+            self._journal = self._spare = None
+            if self._writer is not None:
+                await self.hass.async_add_executor_job(self._close, journals, loop_db)
 
-    def _close(self) -> None:
-        for journal in (self._journal, self._spare):
+    def _close(
+        self,
+        journals: tuple[JournalFile | None, ...],
+        loop_db: sqlite3.Connection | None,
+    ) -> None:
+        for journal in journals:
             if journal is not None:
                 journal.remove()  # empty: flushed before
-        self._journal = self._spare = None
-        if self._loop_db is not None:
-            self._loop_db.close()
-        if self._writer is not None:
-            # the WAL into the database: the next start reads one file
-            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if loop_db is not None:
+            loop_db.close()
+        with self._lock:  # a query in progress ends first
+            if self._writer is None:
+                return
+            try:  # the WAL into the database: the next start reads one file
+                self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as err:  # the next start reads the WAL
+                _LOGGER.debug("No checkpoint of %s: %s", self.path.name, err)
             self._writer.close()
-        self._writer = self._loop_db = None
+            self._writer = None
 
     # -- reading -----------------------------------------------------------
 
@@ -344,25 +363,29 @@ class EntryDatabase:
     async def async_flush(self) -> None:
         """Write what the journal holds into the database now."""
         async with self._flushes:
-            if not self._pending:
-                return
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
-                self._flush_timer = None
-            if self._spare is None:  # the last flush failed
-                self._spare = await self.hass.async_add_executor_job(
-                    JournalFile, self._next_journal_path()
-                )
-            lines, self._pending = self._pending, []
-            # The next lines go to the spare journal file (made by the last
-            # flush); this one goes once the database has its lines.
-            done = _opened(self._journal)
-            self._journal, self._spare = self._spare, None
-            self._spare, (before, unread) = await self.hass.async_add_executor_job(
-                self._flushed, lines, done, self._next_journal_path(), time.time()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """`async_flush`, its lock held."""
+        if not self._pending:
+            return
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if self._spare is None:  # the last flush failed
+            self._spare = await self.hass.async_add_executor_job(
+                JournalFile, self._next_journal_path()
             )
-            if before and self.on_pruned is not None:
-                self.on_pruned(before, unread)
+        lines, self._pending = self._pending, []
+        # The next lines go to the spare journal file (made by the last
+        # flush); this one goes once the database has its lines.
+        done = _opened(self._journal)
+        self._journal, self._spare = self._spare, None
+        self._spare, (before, unread) = await self.hass.async_add_executor_job(
+            self._flushed, lines, done, self._next_journal_path(), time.time()
+        )
+        if before and self.on_pruned is not None:
+            self.on_pruned(before, unread)
 
     def _flushed(
         self, lines: list[bytes], done: JournalFile, spare: Path, now: float
