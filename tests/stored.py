@@ -13,7 +13,7 @@ from custom_components.sms_gateway.database import database_path
 from custom_components.sms_gateway.history import ROW_FIELDS
 from custom_components.sms_gateway.journal import (
     Record,
-    decode_records,
+    decode_record,
     journal_files,
     journal_lines,
 )
@@ -21,7 +21,11 @@ from custom_components.sms_gateway.journal import (
 
 def read_journal(journal: Path) -> list[Record]:
     """A journal file's records, as the next start reads them."""
-    return decode_records(journal_lines(journal))
+    return [
+        record
+        for line in journal_lines(journal)
+        if (record := decode_record(line)) is not None
+    ]
 
 
 def on_disk(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:

@@ -40,12 +40,12 @@ from homeassistant.util.hass_dict import HassKey
 import orjson
 
 from . import history_db
+from .batch import Batch, json_array
 from .const import DOMAIN
 from .history import Change, Retention
 from .journal import (
     JournalFile,
     Record,
-    decode_records,
     journal_files,
     journal_lines,
     journal_number,
@@ -407,22 +407,8 @@ class EntryDatabase:
         statement per table, not per record. Returns what `history_db.prune`
         dropped.
         """
-        rows: dict[tuple[str, str], Any] = {}
-        gone: set[tuple[str, str]] = set()
-        named: dict[str, Any] = {}
-        held: list[tuple[int]] = []
-        history: list[Change] = []
-        for logs, meta, held_done, changes in decode_records(lines):
-            for name, (changed, dropped) in logs.items():
-                for key, value in changed.items():
-                    rows[name, key] = value
-                    gone.discard((name, key))
-                for key in dropped:
-                    rows.pop((name, key), None)
-                    gone.add((name, key))
-            named.update(meta)
-            held.extend((row,) for row in held_done)
-            history.extend(changes)
+        batch = Batch()
+        batch.extend(lines)
         with self._lock:
             db = _opened(self._writer)
             db.execute("BEGIN")
@@ -435,22 +421,24 @@ class EntryDatabase:
                     " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
                     " json_extract(value, '$[2]'), json_extract(value, '$[3]')"
                     " FROM json_each(?)",
-                    (_rows([(*key, *_encode(value)) for key, value in rows.items()]),),
+                    (json_array(batch.rows.values()),),
                 )
                 db.execute(
                     "DELETE FROM log WHERE (name, key) IN"
                     " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
                     " FROM json_each(?))",
-                    (_rows(list(gone)),),
+                    (json_array(batch.gone.values()),),
                 )
                 db.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                    [(name, json.dumps(value)) for name, value in named.items()],
+                    [(name, json.dumps(value)) for name, value in batch.meta.items()],
                 )
-                db.executemany("DELETE FROM held WHERE id = ?", held)
-                if not history:
+                db.executemany(
+                    "DELETE FROM held WHERE id = ?", [(row,) for row in batch.held]
+                )
+                if not batch.history:
                     return 0, {}
-                history_db.apply_changes(db, history)
+                history_db.apply_changes(db, batch)
                 return history_db.prune(db, self.retention, now)
 
     async def async_query[R](self, query: Callable[..., R], *args: Any) -> R:
@@ -469,23 +457,11 @@ class EntryDatabase:
                 return query(db, *args)
 
 
-def _rows(rows: list[Any]) -> str:
-    """Rows as one JSON array, for `json_each`."""
-    return orjson.dumps(rows).decode()
-
-
 def _opened[T](part: T | None) -> T:
     """A connection or journal of the database, which must be open."""
     if part is None:
         raise RuntimeError("the database is not open")
     return part
-
-
-def _encode(value: Any) -> tuple[float, str | None]:
-    """A log's value as its time and the rest (a bare time has no rest)."""
-    if isinstance(value, dict):
-        return float(value.get("at", 0)), json.dumps(value)
-    return float(value), None
 
 
 def _decode(value: str) -> Any:

@@ -14,7 +14,8 @@ from typing import Any
 
 import orjson
 
-from .history import ROW_FIELDS, Change, Retention, ThreadState
+from .batch import Batch, json_array
+from .history import ROW_FIELDS, Retention, ThreadState
 
 # The schema step that brings the history (database.SCHEMA).
 SCHEMA = """
@@ -45,8 +46,8 @@ _COLUMNS = ", ".join(ROW_FIELDS)
 _FROM_JSON = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(ROW_FIELDS)))
 
 
-def apply_changes(db: sqlite3.Connection, changes: list[Change]) -> None:
-    """Write the changes, in a transaction the caller holds.
+def apply_changes(db: sqlite3.Connection, batch: Batch) -> None:
+    """Write the history's changes, in a transaction the caller holds.
 
     Rows are inserted in one statement; a message's states are merged (the
     last wins); read markers only move forward; deletions come last, so a
@@ -54,27 +55,13 @@ def apply_changes(db: sqlite3.Connection, changes: list[Change]) -> None:
     idempotent: a journal applied twice (a crash between the database's
     commit and the journal's removal) changes nothing more.
     """
-    rows: list[list[Any]] = []
-    states: dict[str, list[Any]] = {}
-    read: list[tuple[str, int]] = []
-    deleted: list[list[Any]] = []
-    for change in changes:
-        kind = change[0]
-        if kind == "add":
-            rows.append(change[1])
-        elif kind == "status":
-            states[change[1]] = change[1:]
-        elif kind == "read":
-            read.append((change[1], change[2]))
-        elif kind == "delete":
-            deleted.append(change[1:])
-    if rows:
+    if batch.added:
         db.execute(
             f"INSERT OR REPLACE INTO message ({_COLUMNS})"
             f" SELECT {_FROM_JSON} FROM json_each(?)",
-            (orjson.dumps(rows).decode(),),
+            (json_array(batch.added),),
         )
-    if states:
+    if batch.states:
         db.execute(
             "UPDATE message SET status = s.status, error = s.error,"
             " parts = COALESCE(s.parts, message.parts),"
@@ -85,14 +72,14 @@ def apply_changes(db: sqlite3.Connection, changes: list[Change]) -> None:
             " json_extract(value, '$[3]') AS parts,"
             " json_extract(value, '$[4]') AS parts_sent FROM json_each(?)) AS s"
             " WHERE message.incoming = 0 AND message.message_id = s.message_id",
-            (orjson.dumps(list(states.values())).decode(),),
+            (json_array(batch.states.values()),),
         )
     db.executemany(
         "INSERT INTO thread VALUES (?, ?) ON CONFLICT (thread)"
         " DO UPDATE SET read_up_to = MAX(read_up_to, excluded.read_up_to)",
-        read,
+        batch.read,
     )
-    for thread, up_to, ids in deleted:
+    for thread, up_to, ids in batch.deleted:
         if ids is None:
             db.execute(
                 "DELETE FROM message WHERE thread = ? AND id <= ?", (thread, up_to)

@@ -17,7 +17,6 @@ Unused room reads as NUL bytes, which `journal_lines` leaves out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import contextlib
 import mmap
 import os
@@ -84,14 +83,11 @@ def journal_lines(journal: Path) -> list[bytes]:
     return journal.read_bytes().rstrip(b"\0").splitlines()
 
 
-def decode_records(lines: Iterable[bytes]) -> list[Record]:
-    """Journal lines as records; a line cut short by a crash is left out."""
-    records = []
-    for line in lines:
-        try:
-            logs, meta, held_done, *rest = orjson.loads(line)
-        except (ValueError, TypeError):  # cut short, or not a record
-            continue
-        # a line of a version before the message history has no fourth part
-        records.append((logs, meta, held_done, rest[0] if rest else []))
-    return records
+def decode_record(line: bytes) -> Record | None:
+    """A journal line as its record; None for a line cut short by a crash."""
+    try:
+        logs, meta, held_done, *rest = orjson.loads(line)
+    except (ValueError, TypeError):  # cut short, or not a record
+        return None
+    # a line of a version before the message history has no fourth part
+    return logs, meta, held_done, rest[0] if rest else []
