@@ -13,7 +13,6 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-import orjson
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -219,24 +218,12 @@ async def test_the_close_waits_for_a_query_in_progress(
 async def test_a_flush_leaves_the_garbage_collector_nothing_to_follow(
     hass: HomeAssistant,
 ) -> None:
-    """Thousands of journal lines merged and written: no collection of the
-    garbage collector starts meanwhile. A list kept per line would be promoted
-    by each collection, and the promotions bring full collections of Home
-    Assistant's heap, which stop the event loop (`batch.py`)."""
+    """Thousands of records written and flushed: no collection of the garbage
+    collector starts meanwhile. A list kept per record until the flush would be
+    promoted by each collection, and the promotions bring full collections of
+    Home Assistant's heap, which stop the event loop (`batch.py`)."""
     database = await databases(hass).async_get("entry")
     now = time.time()
-    lines = [
-        orjson.dumps(
-            [
-                {"seen": [{f"sms:{index}": 1.0 + index}, [f"sms:{index - 1}"]]},
-                {"count_received": {"": index, "1": index}},
-                [],
-                [["add", [index + 1, now, "+86", True, "+86", "1", now, "t", None]]],
-            ],
-            option=orjson.OPT_APPEND_NEWLINE,
-        )
-        for index in range(5000)
-    ]
     started: list[int] = []
 
     def count(phase: str, info: dict[str, Any]) -> None:
@@ -246,7 +233,13 @@ async def test_a_flush_leaves_the_garbage_collector_nothing_to_follow(
     gc.collect()
     gc.callbacks.append(count)
     try:
-        database._apply(lines, now)
+        for index in range(5000):
+            database.write(
+                {"seen": ({f"sms:{index}": now}, [f"sms:{index - 1}"])},
+                {"count_received": {"": index, "1": index}},
+                history=[["add", [index + 1, now, "+86", True, "+86", "1", now, "t"]]],
+            )
+        await database.async_flush()
     finally:
         gc.callbacks.remove(count)
     assert started == []

@@ -1,23 +1,68 @@
-"""A flush's journal lines, merged into the parameters of its few statements.
+"""The journal's records not yet in the database, merged as they are written.
 
-The last change of a key wins, so a statement per table writes them all. What
-the merge keeps until the statements run is held in objects the garbage
-collector does not track (strings, bytes, numbers, and dicts of them): a
-flush of thousands of lines that kept a list per line would have each of the
-collector's passes in between promote them, and the promotions brought full
-collections of Home Assistant's whole heap (170 ms each, every second or two
-under a stream of pushes, measured in `bench/push_ingest.py`) that stopped
-the event loop.
+The last change of a key wins, so that a flush writes them all with a
+statement per table. What is kept until the flush is held in objects the
+garbage collector does not track (strings, bytes, numbers, and dicts and sets
+of them): thousands of records kept as lists until a flush would have each of
+the collector's passes promote them, and the promotions brought full
+collections of Home Assistant's heap (170 ms each, every second or two under a
+stream of pushes, measured in `bench/push_ingest.py`) that stopped the event
+loop. Merging as they are written also leaves the flush no records to decode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
 
+from .history import ROW_FIELDS
 from .journal import decode_record
+
+INCOMING = ROW_FIELDS.index("incoming")
+# A received SMS has none of a send's state: its row is the fields before it.
+RECEIVED_FIELDS = ROW_FIELDS.index("status")
+
+
+class LogChanges:
+    """A log's changed and dropped keys, each as its last change left it.
+
+    A changed key's value is a bare time, or a record with its time.
+    """
+
+    __slots__ = ("gone", "records", "times")
+
+    def __init__(self) -> None:
+        """None yet."""
+        self.times: dict[str, float] = {}
+        self.records: dict[str, bytes] = {}  # as JSON
+        self.gone: set[str] = set()
+
+    def merge(self, changed: Mapping[str, Any], dropped: Iterable[str]) -> None:
+        """Merge a record's changes of the log."""
+        for key, value in changed.items():
+            if isinstance(value, dict):
+                self.records[key] = orjson.dumps(value)
+                self.times.pop(key, None)
+            else:
+                self.times[key] = float(value)
+                self.records.pop(key, None)
+            self.gone.discard(key)
+        for key in dropped:
+            self.times.pop(key, None)
+            self.records.pop(key, None)
+            self.gone.add(key)
+
+    def records_json(self) -> str:
+        """The records as one JSON object, for `json_each`."""
+        return (
+            b"{"
+            + b",".join(
+                orjson.dumps(key) + b":" + value for key, value in self.records.items()
+            )
+            + b"}"
+        ).decode()
 
 
 class Batch:
@@ -25,64 +70,67 @@ class Batch:
 
     def __init__(self) -> None:
         """Nothing yet."""
-        # the logs' rows, by name and key: the row as JSON ([name, key, at, value])
-        self.rows: dict[str, bytes] = {}
-        self.gone: dict[str, bytes] = {}  # the logs' dropped keys: [name, key]
+        self.count = 0  # records merged
+        self.logs: dict[str, LogChanges] = {}
         self.meta: dict[str, Any] = {}
         self.held: list[int] = []  # held pushes processed
-        # the message history: rows added (JSON), each message's last state
-        # (JSON, by its id), read markers and deletions (few), in their order
+        # The message history: rows added (JSON; a received one without the
+        # send's state, which it has none of), each sent message's last state
+        # (JSON, by its id), read markers and deletions (few), in their order.
+        self.received: list[bytes] = []
         self.added: list[bytes] = []
         self.states: dict[str, bytes] = {}
         self.read: list[tuple[str, int]] = []
         self.deleted: list[list[Any]] = []
 
+    def __bool__(self) -> bool:
+        """Whether it holds a record."""
+        return self.count > 0
+
     def extend(self, lines: Iterable[bytes]) -> None:
         """Merge journal lines; one cut short by a crash is left out."""
         for line in lines:
-            if (record := decode_record(line)) is None:
-                continue
-            logs, meta, held_done, changes = record
-            for name, (changed, dropped) in logs.items():
-                for key, value in changed.items():
-                    joined = key_of(name, key)
-                    self.rows[joined] = orjson.dumps([name, key, *_encode(value)])
-                    self.gone.pop(joined, None)
-                for key in dropped:
-                    joined = key_of(name, key)
-                    self.rows.pop(joined, None)
-                    self.gone[joined] = orjson.dumps([name, key])
-            self.meta.update(meta)
-            self.held.extend(held_done)
-            for change in changes:
-                kind = change[0]
-                if kind == "add":
-                    self.added.append(orjson.dumps(change[1]))
-                elif kind == "status":
-                    self.states[change[1]] = orjson.dumps(change[1:])
-                elif kind == "read":
-                    self.read.append((change[1], change[2]))
-                elif kind == "delete":
-                    self.deleted.append(change[1:])
+            if (record := decode_record(line)) is not None:
+                self.add(*record)
+
+    def add(
+        self,
+        logs: Mapping[str, Any],
+        meta: Mapping[str, Any],
+        held_done: Iterable[int],
+        changes: Iterable[list[Any]],
+    ) -> None:
+        """Merge one record (`journal.Record`)."""
+        self.count += 1
+        for name, (changed, dropped) in logs.items():
+            if (log := self.logs.get(name)) is None:
+                log = self.logs[name] = LogChanges()
+            log.merge(changed, dropped)
+        self.meta.update(meta)
+        self.held.extend(held_done)
+        for change in changes:
+            kind = change[0]
+            if kind == "add":
+                row = change[1]
+                if row[INCOMING] and not any(row[RECEIVED_FIELDS:]):
+                    self.received.append(orjson.dumps(row[:RECEIVED_FIELDS]))
+                else:
+                    self.added.append(orjson.dumps(row))
+            elif kind == "status":
+                self.states[change[1]] = orjson.dumps(change[1:])
+            elif kind == "read":
+                self.read.append((change[1], change[2]))
+            elif kind == "delete":
+                self.deleted.append(change[1:])
 
     @property
     def history(self) -> bool:
         """Whether the message history changed."""
-        return bool(self.added or self.states or self.read or self.deleted)
-
-
-def key_of(name: str, key: str) -> str:
-    """A log's key, as one string."""
-    return f"{name}\0{key}"
+        return bool(
+            self.received or self.added or self.states or self.read or self.deleted
+        )
 
 
 def json_array(items: Iterable[bytes]) -> str:
     """JSON values as one JSON array, for `json_each`."""
     return (b"[" + b",".join(items) + b"]").decode()
-
-
-def _encode(value: Any) -> tuple[float, str | None]:
-    """A log's value as its time and the rest (a bare time has no rest)."""
-    if isinstance(value, dict):
-        return float(value.get("at", 0)), orjson.dumps(value).decode()
-    return float(value), None

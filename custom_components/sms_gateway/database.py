@@ -40,7 +40,7 @@ from homeassistant.util.hass_dict import HassKey
 import orjson
 
 from . import history_db
-from .batch import Batch, json_array
+from .batch import Batch, LogChanges
 from .const import DOMAIN
 from .history import Change, Retention
 from .journal import (
@@ -130,10 +130,9 @@ class EntryDatabase:
         self._journal: JournalFile | None = None  # the lines go here
         self._spare: JournalFile | None = None  # the next, made ahead
         self._journal_number = 0  # of the next journal file to make
-        # In the journal, not yet in the database: the lines as written. Kept as
-        # bytes, not records: thousands of small dicts and lists living for
-        # FLUSH_DELAY would make each of the garbage collector's passes longer.
-        self._pending: list[bytes] = []
+        # In the journal, not yet in the database: the records, merged as they
+        # are written (`Batch` keeps nothing the garbage collector follows).
+        self._pending = Batch()
         self._flushes = asyncio.Lock()
         self._flush_timer: asyncio.TimerHandle | None = None
         self._newer: int | None = None
@@ -171,7 +170,9 @@ class EntryDatabase:
         self._loop_db = self._connect(synchronous="NORMAL", autocheckpoint=0)
         journals = journal_files(self.path)
         for journal in journals:
-            self._apply(journal_lines(journal))
+            batch = Batch()
+            batch.extend(journal_lines(journal))
+            self._apply(batch)
             journal.unlink()
         if journals:
             self._journal_number = (journal_number(journals[-1]) or 0) + 1
@@ -319,9 +320,10 @@ class EntryDatabase:
         )
         if not any(record):
             return
-        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-        _opened(self._journal).append(line)
-        self._pending.append(line)
+        _opened(self._journal).append(
+            orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        )
+        self._pending.add(*record)
         if self._flush_timer is None:
             self._flush_timer = self.hass.loop.call_later(FLUSH_DELAY, self._flush_soon)
 
@@ -376,39 +378,36 @@ class EntryDatabase:
             self._spare = await self.hass.async_add_executor_job(
                 JournalFile, self._next_journal_path()
             )
-        lines, self._pending = self._pending, []
+        batch, self._pending = self._pending, Batch()
         # The next lines go to the spare journal file (made by the last
         # flush); this one goes once the database has its lines.
         done = _opened(self._journal)
         self._journal, self._spare = self._spare, None
         self._spare, (before, unread) = await self.hass.async_add_executor_job(
-            self._flushed, lines, done, self._next_journal_path(), time.time()
+            self._flushed, batch, done, self._next_journal_path(), time.time()
         )
         if before and self.on_pruned is not None:
             self.on_pruned(before, unread)
 
     def _flushed(
-        self, lines: list[bytes], done: JournalFile, spare: Path, now: float
+        self, batch: Batch, done: JournalFile, spare: Path, now: float
     ) -> tuple[JournalFile, tuple[int, dict[str, int]]]:
-        """Apply `lines`, delete their journal file, make the next spare one.
+        """Apply `batch`, delete its journal file, make the next spare one.
 
         `now`: the loop's time (the history's ages are counted from it).
         """
-        pruned = self._apply(lines, now)
+        pruned = self._apply(batch, now)
         done.remove()
         return JournalFile(spare), pruned
 
     def _apply(
-        self, lines: list[bytes], now: float | None = None
+        self, batch: Batch, now: float | None = None
     ) -> tuple[int, dict[str, int]]:
-        """Write the journal's `lines` in one transaction.
+        """Write the journal's records, merged, in one transaction.
 
-        The records are merged first (the last change of a key wins): a
-        statement per table, not per record. Returns what `history_db.prune`
-        dropped.
+        A statement per table, not per record. Returns what
+        `history_db.prune` dropped.
         """
-        batch = Batch()
-        batch.extend(lines)
         with self._lock:
             db = _opened(self._writer)
             db.execute("BEGIN")
@@ -416,19 +415,8 @@ class EntryDatabase:
                 # One statement per table, its rows in one JSON parameter: a
                 # statement per row would give up and take back the GIL at
                 # each row, and wait for the busy event loop to let go of it.
-                db.execute(
-                    "INSERT OR REPLACE INTO log (name, key, at, value)"
-                    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
-                    " json_extract(value, '$[2]'), json_extract(value, '$[3]')"
-                    " FROM json_each(?)",
-                    (json_array(batch.rows.values()),),
-                )
-                db.execute(
-                    "DELETE FROM log WHERE (name, key) IN"
-                    " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
-                    " FROM json_each(?))",
-                    (json_array(batch.gone.values()),),
-                )
+                for name, log in batch.logs.items():
+                    _write_log(db, name, log)
                 db.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [(name, json.dumps(value)) for name, value in batch.meta.items()],
@@ -455,6 +443,33 @@ class EntryDatabase:
             db.execute("BEGIN")
             with db:  # commits what a query changed (`history_db.prune`)
                 return query(db, *args)
+
+
+def _write_log(db: sqlite3.Connection, name: str, log: LogChanges) -> None:
+    """One log's changes: a statement for its times, its records, its drops.
+
+    Over a JSON object of the keys, which `json_each` reads with no parse of
+    each row (`json_extract` would parse each again).
+    """
+    if log.times:
+        db.execute(
+            "INSERT OR REPLACE INTO log (name, key, at, value)"
+            " SELECT ?, key, value, NULL FROM json_each(?)",
+            (name, orjson.dumps(log.times).decode()),
+        )
+    if log.records:
+        db.execute(
+            "INSERT OR REPLACE INTO log (name, key, at, value)"
+            " SELECT ?, key, COALESCE(json_extract(value, '$.at'), 0), value"
+            " FROM json_each(?)",
+            (name, log.records_json()),
+        )
+    if log.gone:
+        db.execute(
+            "DELETE FROM log WHERE name = ? AND key IN"
+            " (SELECT value FROM json_each(?))",
+            (name, orjson.dumps(list(log.gone)).decode()),
+        )
 
 
 def _opened[T](part: T | None) -> T:

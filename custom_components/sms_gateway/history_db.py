@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .batch import Batch, json_array
+from .batch import RECEIVED_FIELDS, Batch, json_array
 from .history import ROW_FIELDS, Retention, ThreadState
 
 # The schema step that brings the history (database.SCHEMA).
@@ -43,7 +43,23 @@ SCHEMA = """
 """
 
 _COLUMNS = ", ".join(ROW_FIELDS)
-_FROM_JSON = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(ROW_FIELDS)))
+
+
+def _insert(fields: tuple[str, ...]) -> str:
+    """Rows of `fields`, each a JSON array in one JSON array, into `message`.
+
+    Each `json_extract` parses its row again (measured with SQLite 3.40 and
+    3.53): the fewer fields, the cheaper.
+    """
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(fields)))
+    return (
+        f"INSERT OR REPLACE INTO message ({', '.join(fields)})"
+        f" SELECT {values} FROM json_each(?)"
+    )
+
+
+_INSERT = _insert(ROW_FIELDS)
+_INSERT_RECEIVED = _insert(ROW_FIELDS[:RECEIVED_FIELDS])
 
 
 def apply_changes(db: sqlite3.Connection, batch: Batch) -> None:
@@ -55,12 +71,10 @@ def apply_changes(db: sqlite3.Connection, batch: Batch) -> None:
     idempotent: a journal applied twice (a crash between the database's
     commit and the journal's removal) changes nothing more.
     """
+    if batch.received:
+        db.execute(_INSERT_RECEIVED, (json_array(batch.received),))
     if batch.added:
-        db.execute(
-            f"INSERT OR REPLACE INTO message ({_COLUMNS})"
-            f" SELECT {_FROM_JSON} FROM json_each(?)",
-            (json_array(batch.added),),
-        )
+        db.execute(_INSERT, (json_array(batch.added),))
     if batch.states:
         db.execute(
             "UPDATE message SET status = s.status, error = s.error,"
