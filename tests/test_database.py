@@ -249,3 +249,14 @@ async def test_a_flush_leaves_the_garbage_collector_nothing_to_follow(
         assert db.execute("SELECT COUNT(*) FROM message").fetchall() == [(5000,)]
     finally:
         db.close()
+
+
+async def test_a_value_is_written_as_it_was_when_written(hass: HomeAssistant) -> None:
+    """A counter's dict changes after its record was written: the database
+    gets it as the journal line has it."""
+    database = await databases(hass).async_get("entry")
+    counter = {"": 1}
+    database.write(meta={"count_received": counter})
+    counter[""] = 2
+    await database.async_flush()
+    assert on_disk(hass, "entry")["count_received"] == {"": 1}

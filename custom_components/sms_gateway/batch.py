@@ -72,7 +72,9 @@ class Batch:
         """Nothing yet."""
         self.count = 0  # records merged
         self.logs: dict[str, LogChanges] = {}
-        self.meta: dict[str, Any] = {}
+        # named values as JSON: as they were when written (a counter's dict
+        # changes after)
+        self.meta: dict[str, bytes] = {}
         self.held: list[int] = []  # held pushes processed
         # The message history: rows added (JSON; a received one without the
         # send's state, which it has none of), each sent message's last state
@@ -106,7 +108,8 @@ class Batch:
             if (log := self.logs.get(name)) is None:
                 log = self.logs[name] = LogChanges()
             log.merge(changed, dropped)
-        self.meta.update(meta)
+        for name, value in meta.items():
+            self.meta[name] = orjson.dumps(value)
         self.held.extend(held_done)
         for change in changes:
             kind = change[0]

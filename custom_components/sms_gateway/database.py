@@ -419,7 +419,7 @@ class EntryDatabase:
                     _write_log(db, name, log)
                 db.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                    [(name, json.dumps(value)) for name, value in batch.meta.items()],
+                    [(name, value.decode()) for name, value in batch.meta.items()],
                 )
                 db.executemany(
                     "DELETE FROM held WHERE id = ?", [(row,) for row in batch.held]
