@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
@@ -268,6 +268,8 @@ async def test_reauth(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert init_integration.data["password"] == "n3w"
+    await hass.async_block_till_done()  # the entry reloads with it
+    assert init_integration.state is ConfigEntryState.LOADED
 
 
 async def test_reconfigure_moves_to_a_new_address(
@@ -312,6 +314,8 @@ async def test_reconfigure_keeps_the_password_left_empty(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], fields)
     assert result["reason"] == "reconfigure_successful"
     assert init_integration.data["password"] == PASSWORD
+    await hass.async_block_till_done()  # the entry reloads with it
+    assert init_integration.state is ConfigEntryState.LOADED
 
 
 async def test_reconfigure_onto_another_entrys_address(
