@@ -16,7 +16,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.sms_gateway import database as database_module
+from custom_components.sms_gateway import database as database_module, history_db
+from custom_components.sms_gateway.batch import Batch
 from custom_components.sms_gateway.database import (
     DATABASES,
     FLUSH_DELAY,
@@ -249,6 +250,33 @@ async def test_a_flush_leaves_the_garbage_collector_nothing_to_follow(
         assert db.execute("SELECT COUNT(*) FROM message").fetchall() == [(5000,)]
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("variables", [999, 20, 9])
+def test_received_rows_go_in_as_they_were_written(variables: int) -> None:
+    """Received rows are bound as values, in statements of at most
+    `MOST_ROWS` rows and within the database's limit of bound values (SQLite
+    before 3.32 allowed 999), the rest in statements of 128, 64, ... rows:
+    each row lands whole, its types kept, the one short of fields with them
+    unset."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.executescript(history_db.SCHEMA)
+    db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variables)
+    batch = Batch()
+    rows = [
+        [n, n + 0.5, f"+86{n % 7}", True, f"+86{n % 7}", str(n % 4), n * 2.0, f"t{n}"]
+        + ([f"id{n}"] if n % 3 else [])
+        for n in range(1, 300)
+    ]
+    for row in rows:
+        batch.add({}, {}, [], [["add", row]])
+    history_db.insert_received(db, batch.received)
+    assert db.execute(
+        "SELECT id, added, thread, incoming, number, port, time, text, message_id,"
+        " status FROM message ORDER BY id"
+    ).fetchall() == [
+        (*row[:3], 1, *row[4:8], row[8] if len(row) > 8 else None, None) for row in rows
+    ]
 
 
 async def test_a_value_is_written_as_it_was_when_written(hass: HomeAssistant) -> None:

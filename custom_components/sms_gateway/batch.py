@@ -77,9 +77,10 @@ class Batch:
         self.meta: dict[str, bytes] = {}
         self.held: list[int] = []  # held pushes processed
         # The message history: rows added (JSON; a received one without the
-        # send's state, which it has none of), each sent message's last state
+        # send's state, which it has none of, as its values one after the
+        # other, `RECEIVED_FIELDS` each), each sent message's last state
         # (JSON, by its id), read markers and deletions (few), in their order.
-        self.received: list[bytes] = []
+        self.received: list[Any] = []
         self.added: list[bytes] = []
         self.states: dict[str, bytes] = {}
         self.read: list[tuple[str, int]] = []
@@ -116,7 +117,10 @@ class Batch:
             if kind == "add":
                 row = change[1]
                 if row[INCOMING] and not any(row[RECEIVED_FIELDS:]):
-                    self.received.append(orjson.dumps(row[:RECEIVED_FIELDS]))
+                    values = row[:RECEIVED_FIELDS]
+                    self.received.extend(values)
+                    if len(values) < RECEIVED_FIELDS:  # a row's last fields unset
+                        self.received.extend([None] * (RECEIVED_FIELDS - len(values)))
                 else:
                     self.added.append(orjson.dumps(row))
             elif kind == "status":
