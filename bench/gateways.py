@@ -48,6 +48,12 @@ def twilio_form(text: str, index: int) -> dict[str, str]:
     }
 
 
+def with_query_of(url: str, push_url: str) -> str:
+    """`url`, with the query string `push_url` has, as it is written."""
+    query = URL(push_url).raw_query_string
+    return f"{url}?{query}" if query else url
+
+
 def prepare(
     method: str, url: str, arguments: dict[str, Any]
 ) -> tuple[str, URL, dict[str, Any]]:
@@ -123,6 +129,41 @@ class Process:
     ) -> dict[str, Any]:
         """`count` incoming SMS, texts "ingest <first>" on, pushed as the
         gateway pushes them; the time each push was started."""
+        made = await self._pushes(id, url, first, count)
+        return await self._blast(made, concurrency)
+
+    async def twilio(
+        self,
+        url: str,
+        first: int,
+        count: int,
+        concurrency: int,
+        like: int | None = None,
+    ) -> dict[str, Any]:
+        """The same for Twilio's webhook; with `like`, each with the query
+        string that simulator's push of the same SMS has (Home Assistant's
+        security filter reads a query string: a cost of the push's shape)."""
+        made = [
+            ("POST", url, {"data": twilio_form(f"ingest {first + i}", first + i)})
+            for i in range(count)
+        ]
+        if like is not None:
+            pushes = await self._pushes(like, url, first, count)
+            made = [
+                (method, with_query_of(target, push[1]), body)
+                for (method, target, body), push in zip(made, pushes, strict=True)
+            ]
+        return await self._blast(made, concurrency)
+
+    async def query(self, id: int) -> dict[str, Any]:
+        """The query string of a push the simulator `id` makes ("" for none)."""
+        made = await self._pushes(id, "http://127.0.0.1:80/", 0, 1)
+        return {"query": URL(made[0][1]).raw_query_string}
+
+    async def _pushes(
+        self, id: int, url: str, first: int, count: int
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        """The requests the simulator `id` makes to push `count` SMS to `url`."""
         simulator = self.simulators[id]
         made: list[tuple[str, str, dict[str, Any]]] = []
 
@@ -136,17 +177,7 @@ class Process:
         simulator.point_pushes(url)
         for index in range(count):
             await simulator.receive(index % 4, SENDER, f"ingest {first + index}")
-        return await self._blast(made, concurrency)
-
-    async def twilio(
-        self, url: str, first: int, count: int, concurrency: int
-    ) -> dict[str, Any]:
-        """The same for Twilio's webhook."""
-        made = [
-            ("POST", url, {"data": twilio_form(f"ingest {first + i}", first + i)})
-            for i in range(count)
-        ]
-        return await self._blast(made, concurrency)
+        return made
 
     async def _blast(
         self, made: list[tuple[str, str, dict[str, Any]]], concurrency: int

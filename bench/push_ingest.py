@@ -20,7 +20,12 @@ Twilio also runs a second time with, at each of its events, the very state
 write our event entity makes at each SMS ("twilio + entity write"): what any
 integration that fires the event and writes the entity would reach with a
 webhook handler as thin as Twilio's. Its ratio is the ceiling of ours as set
-up; ours against it is printed too.
+up; ours against it is printed too. Where a vendor's pushes carry the SMS in
+a query string (OpenVox), that ceiling runs a second time with each push's
+query string on Twilio's URL ("twilio + entity write, its query"): Home
+Assistant's security filter reads a query string before any webhook handler
+runs, a cost of the push's shape that no integration avoids; printed beside
+the first, for information (the target is against the first).
 
 Each pass runs ROUNDS times. In a round the throughput passes come one after
 the other (Twilio first, then the rest, in the opposite order every other
@@ -63,11 +68,13 @@ from homeassistant.core import callback
 
 PUSHING = ("goip", "dinstar", "openvox", "cloud_apiv1")
 CONCURRENCY = 8
-ROUNDS = 5
+ROUNDS = 9
 WARM_UP = 1000  # pushes to each contender before the rounds
 TARGET_RATIO = 0.9
 TARGET_P99_MS = 5.0
 CEILING = "twilio + entity write"
+SHAPED = f"{CEILING}, its query"
+WIDTH = len(SHAPED)  # of the names' column
 
 
 class Arrivals:
@@ -133,12 +140,20 @@ def paired(ours: list[Pass], theirs: list[Pass]) -> float:
     return ratios[len(ratios) // 2]
 
 
-def twilio_sender(gateways: Gateways, url: str) -> Callable[..., Any]:
-    """Pushes to Twilio's webhook, from the gateways' process."""
+def twilio_sender(
+    gateways: Gateways, url: str, like: int | None = None
+) -> Callable[..., Any]:
+    """Pushes to Twilio's webhook, from the gateways' process; with `like`,
+    each with the query string of that simulator's push."""
 
     async def send(first: int, count: int, concurrency: int) -> Any:
         return await gateways.call(
-            "twilio", url=url, first=first, count=count, concurrency=concurrency
+            "twilio",
+            url=url,
+            first=first,
+            count=count,
+            concurrency=concurrency,
+            like=like,
         )
 
     return send
@@ -228,6 +243,53 @@ async def disable_event_entity(hass: Any, entry: Any) -> None:
     await hass.async_block_till_done()
 
 
+def report(
+    vendor: str, names: list[str], rounds: dict[str, dict[str, list[Pass]]], count: int
+) -> bool:
+    """Print a vendor's figures; whether ours missed a target."""
+    median = {
+        name: (
+            middle(passes["rate"], lambda p: p.rate),
+            middle(passes["latency"], lambda p: percentile(p.latencies_ms, 0.99)),
+        )
+        for name, passes in rounds.items()
+    }
+    reference = median["twilio"][0].rate
+    missed = False
+    for name in names:
+        rate, latency = median[name]
+        p99 = percentile(latency.latencies_ms, 0.99)
+        lost = sum(
+            count - figures.events
+            for passes in rounds[name].values()
+            for figures in passes
+        )
+        print(
+            f"{name:{WIDTH}} {rate.rate:9,.0f} {rate.rate / reference:6.2f}"
+            f" {rate.cpu_us:12.0f} {percentile(latency.latencies_ms, 0.5):7.2f}"
+            f" {p99:7.2f}"
+            f" {sum(len(p) for p in rounds[name].values()) * count - lost:7,}"
+        )
+        if name == vendor:
+            missed = p99 >= TARGET_P99_MS or lost > 0
+    for ceiling in (CEILING, SHAPED):
+        if ceiling in rounds:
+            against = paired(rounds[vendor]["rate"], rounds[ceiling]["rate"])
+            missed |= ceiling == CEILING and against < TARGET_RATIO
+            print(
+                f"  {vendor} against {ceiling}: {against:.2f} (median of the"
+                " rounds' ratios; "
+                + ", ".join(
+                    f"{ours.rate / theirs.rate:.2f}"
+                    for ours, theirs in zip(
+                        rounds[vendor]["rate"], rounds[ceiling]["rate"], strict=True
+                    )
+                )
+                + ")"
+            )
+    return missed
+
+
 async def run(vendors: list[str], count: int, profile: bool) -> int:
     from custom_components.sms_gateway.const import EVENT_SMS_RECEIVED
 
@@ -245,7 +307,7 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
     first = 0
     print(f"{count:,} pushes per pass, median of {ROUNDS} rounds")
     print(
-        f"{'':22} {'events/s':>9} {'ratio':>6} {'CPU µs/push':>12}"
+        f"{'':{WIDTH}} {'events/s':>9} {'ratio':>6} {'CPU µs/push':>12}"
         f" {'p50 ms':>7} {'p99 ms':>7} {'events':>7}"
     )
     for vendor in vendors:
@@ -268,6 +330,14 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
                 await disable_event_entity(hass, entry)
             sender = push_sender(gateways, sim_id, webhook_url(http_port, entry))
             contenders.append((name, sender, ours))
+            if index == 0 and (await gateways.call("query", id=sim_id))["query"]:
+                # The vendor's pushes carry their SMS in a query string, which
+                # Home Assistant's security filter reads before any handler:
+                # the ceiling given the same query string.
+                shaped = twilio_sender(gateways, twilio_url, like=sim_id)
+                contenders.insert(
+                    2, (SHAPED, with_entity_write(writer, shaped), theirs)
+                )
         rounds: dict[str, dict[str, list[Pass]]] = {
             name: {"rate": [], "latency": []} for name, _, _ in contenders
         }
@@ -288,44 +358,7 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
                         )
                     first += count
                     rounds[name][mode].append(figures)
-        median = {
-            name: (
-                middle(passes["rate"], lambda p: p.rate),
-                middle(passes["latency"], lambda p: percentile(p.latencies_ms, 0.99)),
-            )
-            for name, passes in rounds.items()
-        }
-        reference = median["twilio"][0].rate
-        against_ceiling = paired(rounds[vendor]["rate"], rounds[CEILING]["rate"])
-        for name, _, _ in contenders:
-            rate, latency = median[name]
-            ratio = rate.rate / reference
-            p99 = percentile(latency.latencies_ms, 0.99)
-            lost = sum(
-                count - figures.events
-                for passes in rounds[name].values()
-                for figures in passes
-            )
-            print(
-                f"{name:22} {rate.rate:9,.0f} {ratio:6.2f} {rate.cpu_us:12.0f}"
-                f" {percentile(latency.latencies_ms, 0.5):7.2f} {p99:7.2f}"
-                f" {sum(len(p) for p in rounds[name].values()) * count - lost:7,}"
-            )
-            if name == vendor and (
-                against_ceiling < TARGET_RATIO or p99 >= TARGET_P99_MS or lost
-            ):
-                failed += 1
-        print(
-            f"  {vendor} against {CEILING}: {against_ceiling:.2f} (median of the"
-            " rounds' ratios; "
-            + ", ".join(
-                f"{ours.rate / theirs.rate:.2f}"
-                for ours, theirs in zip(
-                    rounds[vendor]["rate"], rounds[CEILING]["rate"], strict=True
-                )
-            )
-            + ")"
-        )
+        failed += report(vendor, [name for name, _, _ in contenders], rounds, count)
     await hass.async_stop()
     await gateways.close()
     return verdict(
