@@ -219,10 +219,7 @@ class EntryDatabase:
         """
         async with self._flushes:
             while self._pending:
-                await self._flush()
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
-                self._flush_timer = None
+                await self._flush()  # cancels the flush timer
             journals = (self._journal, self._spare)
             loop_db, self._loop_db = self._loop_db, None
             self._journal = self._spare = None
