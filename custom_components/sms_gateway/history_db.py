@@ -77,7 +77,7 @@ def _insert_received(rows: int) -> str:
 def insert_received(db: sqlite3.Connection, values: list[Any]) -> None:
     """Received rows, their values one after the other, in a few statements.
 
-    Bound values cost the database a third of what a JSON row costs it (each
+    Bound values cost the database about two thirds of what a JSON row costs (each
     `json_extract` parses the row again). A statement per row would give up
     and take back the GIL at each row; here a statement holds up to
     `MOST_ROWS` rows, and the rest go in statements of 128, 64, ... rows,
