@@ -10,8 +10,10 @@ from unittest.mock import AsyncMock, patch
 
 from aiohttp import ClientSession
 from aiohttp.test_utils import make_mocked_request
+from homeassistant.components import webhook
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -25,7 +27,7 @@ from custom_components.sms_gateway.const import (
     EVENT_SMS_RECEIVED,
     MAX_PUSH_BYTES,
 )
-from custom_components.sms_gateway.webhook import read_query
+from custom_components.sms_gateway.webhook import _from_local_network, read_query
 from simulator.goip import GoipSimulator
 
 from .conftest import WEBHOOK_ID, device_of, load_fixture
@@ -194,36 +196,92 @@ async def test_only_post_is_accepted(
     ).status == 405
 
 
-@pytest.mark.parametrize(("local_only", "fired"), [(None, 0), (False, 1)])
+@pytest.mark.parametrize(
+    ("local_only", "status", "fired"), [(None, 403, 0), (True, 403, 0), (False, 200, 1)]
+)
 async def test_remote_pushes_need_the_option(
     hass: HomeAssistant,
     goip_sim: GoipSimulator,
     mock_config_entry: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
     local_only: bool | None,
+    status: int,
     fired: int,
 ) -> None:
+    """A push from outside the local network is refused, and told so (403,
+    where Home Assistant answers a local-only webhook's remote push 200 and
+    drops it), unless the option is off."""
+    mock_config_entry.add_to_hass(hass)
     if local_only is not None:
-        mock_config_entry.add_to_hass(hass)
         hass.config_entries.async_update_entry(
             mock_config_entry, options={CONF_LOCAL_ONLY: local_only}
         )
-    else:
-        mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     events = await received(hass)
     client = await hass_client_no_auth()
     with patch(
-        "homeassistant.components.webhook.network_util.is_local", return_value=False
+        "custom_components.sms_gateway.webhook._from_local_network",
+        return_value=False,
     ):
         response = await client.post(
             PATH, data=load_fixture("goip", "push_received.json")
         )
     await hass.async_block_till_done()
-    assert response.status == 200
+    assert response.status == status
     assert len(events) == fired
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("remote", "local"),
+    [
+        ("127.0.0.1", True),
+        ("192.168.1.20", True),
+        ("fe80::1", True),
+        ("::1", True),
+        ("8.8.8.8", False),
+        ("2001:4860::8888", False),
+        ("gateway", False),
+        (None, False),
+    ],
+)
+def test_local_network_is_home_assistants_rule(remote: str | None, local: bool) -> None:
+    """The check the webhook component would make, remembered by address."""
+    assert _from_local_network(remote) is local
+    assert _from_local_network(remote) is local  # remembered
+
+
+async def test_local_only_refuses_remote_access_and_passes_cloudhooks(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """As Home Assistant's own local-only check: a request through Home
+    Assistant Cloud's remote access is not local; a cloudhook's is let
+    through (a user who made one for the webhook wants its pushes)."""
+    events = await received(hass)
+    client = await hass_client_no_auth()
+    with patch(
+        "custom_components.sms_gateway.webhook.is_cloud_connection", return_value=True
+    ):
+        response = await client.post(
+            PATH, data=load_fixture("goip", "push_received.json")
+        )
+    assert response.status == 403
+    response = await webhook.async_handle_webhook(
+        hass,
+        WEBHOOK_ID,
+        MockRequest(
+            content=load_fixture("goip", "push_received.json").encode(),
+            mock_source="cloud",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        ),
+    )
+    await hass.async_block_till_done()
+    assert response.status == 200
+    assert len(events) == 1
 
 
 async def test_pushes_after_unload_go_nowhere(
