@@ -163,19 +163,24 @@ def test_adding_many_to_a_bounded_log_is_adding_each() -> None:
 def keep_plainly(
     log: list[tuple[str, float]], max_items: int, max_age: float, now: float
 ) -> list[tuple[str, float]]:
-    """The oldest dropped, one by one, while too many or too old."""
-    while len(log) > max_items or (log and log[0][1] < now - max_age):
+    """Beyond an eighth more than `max_items`, the oldest down to it; then the
+    oldest, one by one, while too old."""
+    if len(log) > max_items + max_items // 8:
+        log = log[len(log) - max_items :]
+    while log and log[0][1] < now - max_age:
         log = log[1:]
     return log
 
 
+KEYS = "abcdefghijklmnopqrstuvwx"
+
 # steps on a log: add one key, add several at once, or prune at a later time
 STEPS = st.lists(
     st.one_of(
-        st.tuples(st.just("add"), st.sampled_from("abcdefgh"), st.integers(0, 9)),
+        st.tuples(st.just("add"), st.sampled_from(KEYS), st.integers(0, 9)),
         st.tuples(
             st.just("add_all"),
-            st.lists(st.sampled_from("abcdefgh"), unique=True),
+            st.lists(st.sampled_from(KEYS), unique=True),
             st.integers(0, 9),
         ),
         st.tuples(st.just("prune"), st.just(""), st.integers(0, 9)),
@@ -185,7 +190,7 @@ STEPS = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(STEPS, st.integers(1, 6))
+@given(STEPS, st.integers(1, 20))
 def test_a_bounded_log_keeps_what_the_plain_rule_keeps(
     steps: list[tuple[str, Any, int]], max_items: int
 ) -> None:
@@ -214,15 +219,34 @@ def test_a_bounded_log_keeps_what_the_plain_rule_keeps(
         assert list(log.items.items()) == plain
 
 
-def test_a_bounded_log_is_made_anew_once_an_eighth_was_dropped() -> None:
-    """Dropping the oldest leaves holes at a dict's start: they are let go."""
+def test_a_bounded_log_drops_its_oldest_an_eighth_at_a_time() -> None:
+    """Beyond its size, the oldest go once an eighth more has come, all at
+    once, into a dict made anew (dropping one at each add left holes at the
+    dict's start that every look at the oldest walked past)."""
     log = BoundedLog(16, 3600)
     log.add_all(dict.fromkeys(map(str, range(16)), time.time()))
+    log.take_changes()
     made = log.items
-    log.add("16", time.time())  # one dropped: the same dict
-    log.add("17", time.time())  # two dropped, an eighth of 16: made anew
-    assert log.items is not made
-    assert list(log.items) == [str(key) for key in range(2, 18)]
-    made = log.items
-    log.add("18", time.time())
+    log.add("16", time.time())
+    log.add("17", time.time())  # 18: an eighth more, kept
     assert log.items is made
+    assert len(log.items) == 18
+    log.add("18", time.time())  # beyond it: back to 16, made anew
+    assert log.items is not made
+    assert list(log.items) == [str(key) for key in range(3, 19)]
+    changed, gone = log.take_changes() or ({}, set())
+    assert (set(changed), gone) == ({"16", "17", "18"}, {"0", "1", "2"})
+
+
+def test_a_bounded_log_is_made_anew_once_an_eighth_grew_old() -> None:
+    """Those too old go one by one: once an eighth of the size went so, the
+    dict is made anew without the holes they left."""
+    now = time.time()
+    log = BoundedLog(64, 60)
+    log.load({str(key): now + key for key in range(32)})
+    made = log.items
+    log.prune(now + 60.5)  # one too old, of 32: the same dict
+    assert log.items is made
+    log.prune(now + 62.5)  # three of 29, an eighth: made anew
+    assert log.items is not made
+    assert list(log.items) == [str(key) for key in range(3, 32)]

@@ -28,8 +28,12 @@ class BoundedLog:
 
     A plain dict: it takes a bulk send's thousands of keys three times as
     fast as an `OrderedDict`. Dropping its oldest leaves holes at its start
-    that every later look at the oldest walks past, so once an eighth of its
-    size was dropped, it is made anew without them.
+    that every later look at the oldest walks past. So beyond `max_items`, the
+    oldest go once an eighth more has come, all at once, and the dict is made
+    anew without them: it holds at most `max_items` and an eighth. (Dropping
+    one at each add, at 10,000 keys, made an add cost 2.9 µs against 0.7.)
+    Those too old go one by one, and once an eighth of its size was dropped
+    so, it is made anew.
 
     What changed since `take_changes` was last called (added or replaced,
     dropped) is kept for the database.
@@ -105,9 +109,13 @@ class BoundedLog:
     def prune(self, now: float | None = None) -> None:
         """Drop the oldest items beyond the bounds."""
         items = self.items
-        if (dropped := max(0, len(items) - self._max_items)) > 0:
-            for key in list(islice(items, dropped)):
-                self._drop(key)
+        if (excess := len(items) - self._max_items) > self._max_items // 8:
+            for key in islice(items, excess):
+                self.changed.pop(key, None)
+                self.gone.add(key)
+            self.items = items = dict(islice(items.items(), excess, None))
+            self._dropped = 0
+        dropped = 0
         cutoff = (now or time.time()) - self._max_age
         while items and added_at(next(iter(items.values()))) < cutoff:
             self._drop(next(iter(items)))
