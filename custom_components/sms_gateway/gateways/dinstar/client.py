@@ -567,14 +567,19 @@ class DinstarGateway(Gateway):
         # not from a gateway.
         if not as_text(payload.get("sn")):
             raise GatewayPayloadError("a push without the gateway's sn")
+        # in the order the push names its kinds (one, in every push the
+        # document shows): a look at each of its few keys
         items: list[InboundItem] = []
-        for kind, parse in PUSH_LISTS.items():
-            if kind in payload:
-                items.extend(parse(item) for item in list_of(payload, kind))
-        for kind, parse in PUSH_OBJECTS.items():
-            if kind in payload:
-                items.append(parse(payload[kind]))
-        if not any(kind in payload for kind in (*PUSH_LISTS, *PUSH_OBJECTS)):
+        known = False
+        for kind, value in payload.items():
+            if (parse := PUSH_LISTS.get(kind)) is not None:
+                items.extend(map(parse, list_of(payload, kind)))
+            elif (parse := PUSH_OBJECTS.get(kind)) is not None:
+                items.append(parse(value))
+            else:
+                continue
+            known = True
+        if not known:
             raise GatewayPayloadError("a push of no known kind")
         return items
 
