@@ -17,12 +17,8 @@ from typing import Any
 
 import orjson
 
-from .history import ROW_FIELDS
+from .history import INCOMING, RECEIVED_FIELDS
 from .journal import decode_record
-
-INCOMING = ROW_FIELDS.index("incoming")
-# A received SMS has none of a send's state: its row is the fields before it.
-RECEIVED_FIELDS = ROW_FIELDS.index("status")
 
 
 class LogChanges:

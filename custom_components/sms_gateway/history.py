@@ -49,6 +49,11 @@ ROW_FIELDS = (
     "parts_sent",
 )
 
+ID, THREAD, INCOMING = (ROW_FIELDS.index(name) for name in ("id", "thread", "incoming"))
+# A received SMS has none of a send's state: its row is the fields before it.
+RECEIVED_FIELDS = ROW_FIELDS.index("status")
+UNSENT = (None,) * (len(ROW_FIELDS) - RECEIVED_FIELDS)
+
 COUNTERS = ("received", "sent", "delivered", "failed")
 # The whole gateway's counter, beside each port's.
 GATEWAY = ""
@@ -160,20 +165,25 @@ class History:
         `fields`: the row's (`ROW_FIELDS`); what a report fills in later
         (status, error, parts) may be left out.
         """
-        if not self.retention.keeps:
-            return
-        row: dict[str, Any] = dict.fromkeys(ROW_FIELDS) | fields
-        row["id"] = self.next_id
+        if self.retention.keeps:
+            self._keep([fields.get(name) for name in ROW_FIELDS])
+
+    def _keep(self, values: list[Any]) -> None:
+        """Keep a row (`ROW_FIELDS`' values; its id is the next)."""
+        values[ID] = self.next_id
         self.next_id += 1
-        self.changes.append(["add", [row[name] for name in ROW_FIELDS]])
-        if (state := self.threads.get(row["thread"])) is None:
-            state = self.threads[row["thread"]] = ThreadState()
-        state.last_id = row["id"]
-        if row["incoming"]:
+        self.changes.append(["add", values])
+        thread = values[THREAD]
+        if (state := self.threads.get(thread)) is None:
+            state = self.threads[thread] = ThreadState()
+        state.last_id = values[ID]
+        if values[INCOMING]:
             state.unread += 1
             self.unread += 1
             self._notify_soon()
-        self._tell("message", row["thread"], message=row)
+        self._tell(
+            "message", thread, message=dict(zip(ROW_FIELDS, values, strict=True))
+        )
 
     @callback
     def received(
@@ -187,16 +197,11 @@ class History:
     ) -> None:
         """An incoming SMS fired."""
         self.count("received", port)
-        self.add(
-            added=time.time(),
-            thread=thread,
-            incoming=True,
-            number=number,
-            port=port,
-            time=at,
-            text=text,
-            message_id=message_id,
-        )
+        if self.retention.keeps:  # `add`, its row written out (one at each SMS)
+            now = time.time()
+            self._keep(
+                [None, now, thread, True, number, port, at, text, message_id, *UNSENT]
+            )
 
     @callback
     def sent(

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from .batch import RECEIVED_FIELDS, Batch, json_array
-from .history import ROW_FIELDS, Retention, ThreadState
+from .batch import Batch, json_array
+from .history import RECEIVED_FIELDS, ROW_FIELDS, Retention, ThreadState
 
 # The schema step that brings the history (database.SCHEMA).
 SCHEMA = """

@@ -382,18 +382,19 @@ class Inbound:
         fired = 0
         now = time.time()
         for received in items:
-            if isinstance(received, UssdReply):
-                fired += self._ussd_reply(received)
-                continue
-            if isinstance(received, PortEvent):
-                fired += self._port_event(received)
-                continue
-            if isinstance(received, DeliveryReport):
+            item: IncomingSms | DeliveryReport
+            if isinstance(received, IncomingSms):  # the most of them
+                item = received
+            elif isinstance(received, DeliveryReport):
                 if received.status is DeliveryStatus.PENDING:
                     continue
-                item: IncomingSms | DeliveryReport = self._correlate(received)
+                item = self._correlate(received)
+            elif isinstance(received, UssdReply):
+                fired += self._ussd_reply(received)
+                continue
             else:
-                item = received
+                fired += self._port_event(received)
+                continue
             key = _dedupe_key(item)
             if (first := self.seen.items.get(key)) is not None and (
                 not _untimed(item) or now - added_at(first) < UNTIMED_WINDOW
@@ -481,8 +482,11 @@ class Inbound:
         self, sms: IncomingSms, moment: datetime | None = None
     ) -> dict[str, Any]:
         """The event's data; `moment`: the SMS's time in UTC, where known."""
-        return {
-            **self._base(sms.port),
+        return {  # `_base`'s, written out: one dict, not two, at each SMS
+            "entry_id": self.entry_id,
+            "device_id": self.device_id,
+            "vendor": self.vendor,
+            "port": sms.port,
             "sender": sms.sender,
             "text": sms.text,
             "message_id": sms.message_id,
