@@ -24,7 +24,12 @@ from custom_components.sms_gateway import history_db
 from custom_components.sms_gateway.const import DOMAIN
 from custom_components.sms_gateway.gateways import GATEWAYS
 from custom_components.sms_gateway.gateways.models import RecipientResult
-from custom_components.sms_gateway.history import History, number_of, thread_of
+from custom_components.sms_gateway.history import (
+    DATA_FOLLOWERS,
+    History,
+    number_of,
+    thread_of,
+)
 from custom_components.sms_gateway.websocket import _before
 from simulator.dinstar import DinstarSimulator
 from simulator.goip import GoipSimulator
@@ -470,3 +475,26 @@ async def test_a_send_that_fails_leaves_no_message_pending(
     assert message["status"] == "failed"
     assert message["error"]
     assert inbound.pending_message_ids() == []
+
+
+async def test_changes_are_told_while_someone_follows(
+    hass: HomeAssistant, goip_sim: GoipSimulator, pushing: MockConfigEntry, ws: Client
+) -> None:
+    """A change is made into a message for the subscribers only while there
+    are some: an SMS costs nothing more when no panel or card is open."""
+    assert not hass.data.get(DATA_FOLLOWERS)
+    subscription = (await answer_to(ws, "subscribe", {}))["id"]
+    assert hass.data[DATA_FOLLOWERS] == 1
+    await goip_sim.inject_incoming("G101", "10086", "told")
+    change = await event(ws)
+    assert (change["type"], change["message"]["text"]) == ("message", "told")
+    await ws.send_json_auto_id(
+        {"type": "unsubscribe_events", "subscription": subscription}
+    )
+    assert (await ws.receive_json())["success"]
+    assert hass.data[DATA_FOLLOWERS] == 0
+    await goip_sim.inject_incoming("G101", "10086", "kept, not told")
+    await hass.async_block_till_done()
+    thread = await command(ws, "thread", entry_id=pushing.entry_id, thread="10086")
+    assert {m["text"] for m in thread["messages"]} == {"told", "kept, not told"}
+    assert not EVENTS.get(id(ws))

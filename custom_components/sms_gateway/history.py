@@ -20,7 +20,10 @@ import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.dispatcher import (
+    async_dispatcher_connect,
+    async_dispatcher_send,
+)
 
 from .const import DOMAIN
 from .gateways.errors import InvalidNumberError
@@ -62,6 +65,9 @@ DEFAULT_KEEP_DAYS = 30
 DEFAULT_KEEP_MESSAGES = 10_000
 
 SIGNAL_MESSAGES = f"{DOMAIN}_messages"
+# How many follow the history (`follow`): with none, a change is told to
+# nobody, and the message of each SMS is not made.
+DATA_FOLLOWERS = f"{DOMAIN}_history_followers"
 
 
 @dataclass(slots=True)
@@ -105,6 +111,22 @@ def number_of(thread: str) -> tuple[str, str | None]:
     """A thread's number and extension."""
     number, _, extension = thread.partition("#")
     return number, extension or None
+
+
+@callback
+def follow(
+    hass: HomeAssistant, target: Callable[[dict[str, Any]], None]
+) -> Callable[[], None]:
+    """Have `target` called at each change of any history; returns how to stop."""
+    hass.data[DATA_FOLLOWERS] = hass.data.get(DATA_FOLLOWERS, 0) + 1
+    disconnect = async_dispatcher_connect(hass, SIGNAL_MESSAGES, target)
+
+    @callback
+    def stop() -> None:
+        hass.data[DATA_FOLLOWERS] -= 1
+        disconnect()
+
+    return stop
 
 
 class History:
@@ -181,9 +203,10 @@ class History:
             state.unread += 1
             self.unread += 1
             self._notify_soon()
-        self._tell(
-            "message", thread, message=dict(zip(ROW_FIELDS, values, strict=True))
-        )
+        if self.hass.data.get(DATA_FOLLOWERS):  # the row as a message, if told
+            self._tell(
+                "message", thread, message=dict(zip(ROW_FIELDS, values, strict=True))
+            )
 
     @callback
     def received(
@@ -328,12 +351,13 @@ class History:
             self._notify_soon()
 
     def _tell(self, kind: str, thread: str | None, **data: Any) -> None:
-        """Tell the websocket subscribers (the panel, the card)."""
-        async_dispatcher_send(
-            self.hass,
-            SIGNAL_MESSAGES,
-            {"type": kind, "entry_id": self.entry_id, "thread": thread, **data},
-        )
+        """Tell the websocket subscribers (the panel, the card), if any."""
+        if self.hass.data.get(DATA_FOLLOWERS):
+            async_dispatcher_send(
+                self.hass,
+                SIGNAL_MESSAGES,
+                {"type": kind, "entry_id": self.entry_id, "thread": thread, **data},
+            )
 
     @callback
     def listen(self, listener: Callable[[], None]) -> Callable[[], None]:

@@ -14,7 +14,6 @@ from homeassistant.components import websocket_api
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import voluptuous as vol
 
 from . import history_db
@@ -22,7 +21,7 @@ from .const import DOMAIN
 from .coordinator import SmsGatewayConfigEntry
 from .gateways import text
 from .gateways.models import Capability
-from .history import SIGNAL_MESSAGES, number_of
+from .history import follow, number_of
 from .outbound import async_send_sms, send_response
 
 PAGE = 50
@@ -214,9 +213,7 @@ def ws_subscribe(
     def forward(change: dict[str, Any]) -> None:
         connection.send_message(websocket_api.event_message(msg["id"], change))
 
-    connection.subscriptions[msg["id"]] = async_dispatcher_connect(
-        hass, SIGNAL_MESSAGES, forward
-    )
+    connection.subscriptions[msg["id"]] = follow(hass, forward)
     connection.send_result(msg["id"])
 
 
