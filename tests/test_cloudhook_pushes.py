@@ -12,6 +12,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from aiohttp.web import Response
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant
 from homeassistant.util.aiohttp import MockRequest
@@ -34,8 +35,31 @@ from .vendors import VENDORS
 RECEIVING = sorted(name for name, vendor in VENDORS.items() if vendor.receives)
 
 
-def as_cloudhook(method: str, url: str, body: dict[str, Any]) -> MockRequest:
-    """A push as Home Assistant Cloud hands it over."""
+async def through_cloudhook(
+    hass: HomeAssistant,
+    content: bytes,
+    kind: str,
+    query: str = "",
+    method: str = "POST",
+) -> Response:
+    """A push, as Home Assistant Cloud hands a cloudhook's to the webhook."""
+    return await webhook.async_handle_webhook(
+        hass,
+        WEBHOOK_ID,
+        MockRequest(
+            content=content,
+            mock_source="cloud",
+            method=method,
+            headers={"Content-Type": kind},
+            query_string=query,
+        ),
+    )
+
+
+async def push_through_cloudhook(
+    hass: HomeAssistant, method: str, url: str, body: dict[str, Any]
+) -> Response:
+    """A simulator's push (as `Simulator.deliver` is given it), through a cloudhook."""
     if "json" in body:
         content, kind = json.dumps(body["json"]).encode(), "application/json"
     elif isinstance(body.get("data"), dict):
@@ -43,12 +67,8 @@ def as_cloudhook(method: str, url: str, body: dict[str, Any]) -> MockRequest:
         kind = "application/x-www-form-urlencoded"
     else:
         content, kind = str(body.get("data", "")).encode(), "text/plain"
-    return MockRequest(
-        content=content,
-        mock_source="cloud",
-        method=method,
-        headers={"Content-Type": kind},
-        query_string=URL(url).raw_query_string,
+    return await through_cloudhook(
+        hass, content, kind, URL(url).raw_query_string, method
     )
 
 
@@ -70,9 +90,7 @@ async def test_a_cloudhooks_push_fires(
     await vendor_sim.receive(0, "13800000001", "via the cloud")
     assert len(made) == 1
     for _ in range(2):  # the cloud passing the gateway's retry: fires once
-        response = await webhook.async_handle_webhook(
-            hass, WEBHOOK_ID, as_cloudhook(*made[0])
-        )
+        response = await push_through_cloudhook(hass, *made[0])
         assert response.status == 200
     await hass.async_block_till_done()
     assert [event.data["text"] for event in received] == ["via the cloud"]
@@ -85,15 +103,8 @@ async def test_a_cloudhooks_delivery_report_fires(
     """The 467890 platform, given a cloudhook by the config flow where there is
     a subscription, pushes delivery reports only."""
     reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    response = await webhook.async_handle_webhook(
-        hass,
-        WEBHOOK_ID,
-        MockRequest(
-            content=load_fixture("cloud_467890", "report.txt").encode(),
-            mock_source="cloud",
-            method="POST",
-            headers={"Content-Type": "text/plain"},
-        ),
+    response = await through_cloudhook(
+        hass, load_fixture("cloud_467890", "report.txt").encode(), "text/plain"
     )
     await hass.async_block_till_done()
     assert response.status == 200

@@ -10,10 +10,8 @@ from unittest.mock import AsyncMock, patch
 
 from aiohttp import ClientSession
 from aiohttp.test_utils import make_mocked_request
-from homeassistant.components import webhook
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -32,6 +30,7 @@ from simulator.goip import GoipSimulator
 
 from .conftest import WEBHOOK_ID, device_of, load_fixture
 from .stored import on_disk
+from .test_cloudhook_pushes import through_cloudhook
 
 PATH = f"/api/webhook/{WEBHOOK_ID}"
 
@@ -269,15 +268,8 @@ async def test_local_only_refuses_remote_access_and_passes_cloudhooks(
             PATH, data=load_fixture("goip", "push_received.json")
         )
     assert response.status == 403
-    response = await webhook.async_handle_webhook(
-        hass,
-        WEBHOOK_ID,
-        MockRequest(
-            content=load_fixture("goip", "push_received.json").encode(),
-            mock_source="cloud",
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        ),
+    response = await through_cloudhook(
+        hass, load_fixture("goip", "push_received.json").encode(), "application/json"
     )
     await hass.async_block_till_done()
     assert response.status == 200
