@@ -65,13 +65,14 @@ def async_register_webhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
     disabling it, or setting it to poll only, ends it.
 
     The option "local network only" is checked here, by Home Assistant's own
-    rule (`_from_local_network`), not by the webhook component: it parses the
-    address and walks its networks at every request (11 to 13 µs a push measured in
-    `bench/push_ingest.py`, about a twentieth of the push), where the gateway's one
-    address is looked up once. So the webhook is registered as not local only,
-    and Home Assistant Cloud's settings list it among the webhooks a cloudhook
-    can be made for: a cloudhook's pushes pass, as Home Assistant lets them
-    pass to a local-only webhook.
+    rule (`_from_local_network`), not by the webhook component: that parses
+    the address and walks its networks at every request (11 to 13 µs of the
+    event loop a push, measured inside Home Assistant under the load of
+    `bench/push_ingest.py`: about a twentieth of the push), where here the
+    gateway's one address is looked up once. So the webhook is registered as
+    not local only, and Home Assistant Cloud's settings list it among the
+    webhooks a cloudhook can be made for: a cloudhook's pushes pass, as Home
+    Assistant lets them pass to a local-only webhook.
     """
     gateway = GATEWAYS[entry.data[CONF_VENDOR]]
     webhook_id = entry.data[CONF_WEBHOOK_ID]
