@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from hypothesis import given, strategies as st
 import pytest
@@ -25,6 +26,7 @@ from custom_components.sms_gateway.gateways.parse import (
     as_local_time,
     as_text,
     loads_lenient,
+    parse_query,
 )
 from custom_components.sms_gateway.gateways.text import Encoding, text_info
 
@@ -177,6 +179,23 @@ def test_gateway_times_are_read_as_strptime_reads_them(
     text = f"{edge}{year}{dash}{month}{dash}{day}{gap}{hour}:{minute}"
     text += f":{second}{edge}" if seconds else edge
     assert as_local_time(text) == _strptime(text)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", "=", "&", "+", "%", "%2B", "%E4%B8%AD", "%FF", "%Z"])
+        | st.text(max_size=3),
+        max_size=12,
+    ).map("".join)
+)
+def test_a_query_is_read_as_parse_qsl_reads_it(raw: str) -> None:
+    """Each name's first value, blanks kept, `+` a space, escapes read as
+    UTF-8 and broken ones replaced or left: what `parse_qsl` reads."""
+    expected: dict[str, str] = {}
+    for name, value in parse_qsl(raw, keep_blank_values=True):
+        expected.setdefault(name, value)
+    assert parse_query(raw) == expected
+    assert list(parse_query(raw)) == list(expected)
 
 
 def test_gateway_times_that_do_not_exist_are_none() -> None:

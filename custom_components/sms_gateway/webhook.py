@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache, partial
 from ipaddress import ip_address
 import socket
-from urllib.parse import parse_qsl
 
 from aiohttp.web import Request, Response
 from homeassistant.components import webhook
@@ -32,7 +31,7 @@ from .database import databases
 from .gateways import GATEWAYS
 from .gateways.errors import GatewayPayloadError
 from .gateways.models import Capability
-from .gateways.parse import content_encoding
+from .gateways.parse import content_encoding, parse_query
 
 
 def pushes_expected(entry: ConfigEntry) -> bool:
@@ -144,8 +143,8 @@ async def read_limited(request: Request | MockRequest) -> bytes | None:
 def read_query(request: Request | MockRequest) -> dict[str, str]:
     """The query's fields, the first of each name.
 
-    `parse_qsl` takes a sixth of the time of `request.query`, and most
-    vendors' pushes have no query at all. A cloudhook's push (a `MockRequest`)
+    `parse_query` takes under half the time of `parse_qsl`, itself a sixth
+    of `request.query`'s, and most vendors' pushes have no query at all. A cloudhook's push (a `MockRequest`)
     has its query string as it came.
     """
     raw = (
@@ -155,7 +154,7 @@ def read_query(request: Request | MockRequest) -> dict[str, str]:
     )
     if not raw:
         return {}
-    return dict(reversed(parse_qsl(raw, keep_blank_values=True)))
+    return parse_query(raw)
 
 
 @lru_cache(maxsize=256)

@@ -8,7 +8,7 @@ from datetime import datetime
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 import orjson
 
@@ -71,6 +71,27 @@ async def convert_all[T](items: list[Any], convert: Callable[[Any], T]) -> list[
     )
 
 
+def parse_query(raw: str) -> dict[str, str]:
+    """A query string's fields, the first of each name, blanks kept.
+
+    As `parse_qsl` reads them (`+` a space, escapes UTF-8, broken ones
+    replaced or left as they are) in under half its time: a push's fields are
+    looked at in C, and only those with an escape decoded.
+    """
+    fields: dict[str, str] = {}
+    for pair in raw.split("&"):
+        name, _, value = pair.partition("=")
+        if "+" in pair:
+            name, value = name.replace("+", " "), value.replace("+", " ")
+        if "%" in name:
+            name = unquote_to_bytes(name).decode("utf-8", "replace")
+        if "%" in value:
+            value = unquote_to_bytes(value).decode("utf-8", "replace")
+        if pair and name not in fields:
+            fields[name] = value
+    return fields
+
+
 def read_fields(body: bytes) -> dict[str, str]:
     """A JSON object or a form, with keys in lower case (platforms send both)."""
     try:
@@ -103,13 +124,13 @@ def as_local_time(value: Any) -> datetime | None:
     if (
         isinstance(value, str)
         and len(value) == 19
-        and value[4] == "-" == value[7]
+        and value[4] == value[7] in "-/"
         and value[10] == " "
         and value[13] == ":" == value[16]
     ):
         # as nearly every gateway writes it: read at C speed
         try:
-            moment = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value.replace("/", "-"))
         except ValueError:
             return None
         return moment if moment.tzinfo is None else None
