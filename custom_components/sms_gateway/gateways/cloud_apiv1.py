@@ -191,10 +191,10 @@ class CloudApiV1Gateway(SnapshotIdentified):
         """A status callback (`sendId`) or an MO callback (`mobile`, `content`)."""
         if method != "POST":
             raise GatewayPayloadError(f"callbacks are POSTed, not {method}")
-        fields = read_fields(body)
+        fields = read_fields(body)  # its keys in lower case
         if "sendid" in fields:
-            return [_report(fields)]
-        return [_incoming(fields)]
+            return [_report_of(fields)]
+        return [_incoming_of(fields)]
 
 
 def _items(data: Any) -> list[Any]:
@@ -220,7 +220,11 @@ def _lower(item: Any) -> dict[str, Any]:
 
 def _report(item: Any) -> DeliveryReport:
     """A status: `DELIVRD` (callback) or `DELIVER` (query) is delivered."""
-    fields = _lower(item)
+    return _report_of(_lower(item))
+
+
+def _report_of(fields: dict[str, Any]) -> DeliveryReport:
+    """A status, its keys in lower case."""
     send_id, mobile = as_text(fields.get("sendid")), as_text(fields.get("mobile"))
     status = (as_text(fields.get("status")) or "").upper()
     if not send_id or not mobile or not status:
@@ -237,7 +241,11 @@ def _report(item: Any) -> DeliveryReport:
 
 
 def _incoming(item: Any) -> IncomingSms:
-    fields = _lower(item)
+    return _incoming_of(_lower(item))
+
+
+def _incoming_of(fields: dict[str, Any]) -> IncomingSms:
+    """An MO message, its keys in lower case."""
     sender, text = as_text(fields.get("mobile")), fields.get("content")
     if sender is None or not isinstance(text, str):
         raise GatewayPayloadError("an MO message without mobile or content")

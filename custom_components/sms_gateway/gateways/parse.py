@@ -94,18 +94,22 @@ def parse_query(raw: str) -> dict[str, str]:
 
 def read_fields(body: bytes) -> dict[str, str]:
     """A JSON object or a form, with keys in lower case (platforms send both)."""
-    try:
-        text = body.decode("utf-8-sig").strip()
-    except UnicodeDecodeError as err:
-        raise GatewayPayloadError("not UTF-8") from err
-    if text.startswith("{"):
+    if body.startswith(b"{"):  # as pushes come: read without a copy
+        data = loads_lenient(body)
+    else:
+        try:
+            text = body.decode("utf-8-sig").strip()
+        except UnicodeDecodeError as err:
+            raise GatewayPayloadError("not UTF-8") from err
+        if not text.startswith("{"):
+            return {
+                key.lower(): value
+                for key, value in parse_qsl(text, keep_blank_values=True)
+            }
         data = loads_lenient(text)
-        if not isinstance(data, dict):
-            raise GatewayPayloadError("not an object")
-        return {str(key).lower(): str(value) for key, value in data.items()}
-    return {
-        key.lower(): value for key, value in parse_qsl(text, keep_blank_values=True)
-    }
+    if not isinstance(data, dict):
+        raise GatewayPayloadError("not an object")
+    return {str(key).lower(): str(value) for key, value in data.items()}
 
 
 def read_json_push(method: str, body: bytes) -> Any:
