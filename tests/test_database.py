@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -27,7 +28,7 @@ from custom_components.sms_gateway.database import (
 )
 from custom_components.sms_gateway.gateways.models import IncomingSms
 from custom_components.sms_gateway.inbound import Inbound
-from custom_components.sms_gateway.journal import journal_files
+from custom_components.sms_gateway.journal import journal_files, journal_lines
 
 from .stored import on_disk, read_journal
 
@@ -288,3 +289,71 @@ async def test_a_value_is_written_as_it_was_when_written(hass: HomeAssistant) ->
     counter[""] = 2
     await database.async_flush()
     assert on_disk(hass, "entry")["count_received"] == {"": 1}
+
+
+def _merged(batch: Batch) -> dict[str, Any]:
+    """What a batch holds, to compare."""
+    return {
+        **{name: getattr(batch, name) for name in vars(Batch()) if name != "logs"},
+        "logs": {
+            name: (log.times, log.records, log.gone) for name, log in batch.logs.items()
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ["add", [None, 1.5, "+861", True, "+861", "1", 1.0, "hi", None]],
+        ["add", [None, 1.5, "+861", False, "+861", "1", 1.5, "hi", "7", "pending"]],
+        ["status", "7", "delivered", None, 1, 1],
+    ],
+    ids=["received", "sent", "status"],
+)
+async def test_a_received_sms_is_written_as_write_writes_it(
+    hass: HomeAssistant, change: list[Any]
+) -> None:
+    """`write_one`, a received SMS's quicker path: the journal line and the
+    merge that `write` makes of the same record, whatever the change."""
+    quick = await databases(hass).async_get("quick")
+    general = await databases(hass).async_get("general")
+    counter = {"": 3, "1": 2}
+    for database in (quick, general):
+        database.write({"seen": ({"old": 1.0}, {"gone"})}, {"count_sent": {"": 1}})
+    quick.write_one(
+        "seen", {"key": 2.0, "gone": 2.5}, "count_received", counter, change
+    )
+    general.write(
+        {"seen": ({"key": 2.0, "gone": 2.5}, set())},
+        {"count_received": counter},
+        (),
+        [change],
+    )
+    assert _merged(quick._pending) == _merged(general._pending)
+    lines = [journal_lines(database._journal.path) for database in (quick, general)]
+    assert lines[0] == lines[1]
+    assert len(lines[0]) == 2
+
+
+async def test_a_received_sms_takes_the_quicker_path(hass: HomeAssistant) -> None:
+    """An SMS's record goes by `write_one`; a record of more (a report that
+    changes a sent message, an SMS with an inbox cursor) by `write`."""
+    inbound = Inbound(hass, "entry", "goip")
+    await inbound.async_load()
+    database = inbound.database
+    with (
+        patch.object(database, "write", wraps=database.write) as general,
+        patch.object(database, "write_one", wraps=database.write_one) as quick,
+    ):
+        inbound.process([IncomingSms(sender="+861", text="one", port="1")])
+        assert (quick.call_count, general.call_count) == (1, 0)
+        inbound.process_inbox([IncomingSms(sender="+861", text="two")], "9", True)
+        assert (quick.call_count, general.call_count) == (1, 1)
+        inbound.process(
+            [IncomingSms(sender="+861", text="three"), IncomingSms("+862", "four")]
+        )
+        assert (quick.call_count, general.call_count) == (1, 2)
+    await inbound.database.async_flush()
+    stored = on_disk(hass, "entry")
+    assert len(stored["seen"]) == 4
+    assert stored["count_received"][""] == 4

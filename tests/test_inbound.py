@@ -61,6 +61,20 @@ def test_a_key_dropped_and_added_again_is_kept_in_the_database() -> None:
         assert gone == {"b"}
 
 
+def test_additions_alone_are_taken_as_such() -> None:
+    """`take_added` takes what was added while nothing went; with a key gone,
+    or nothing added, it takes nothing (`take_changes` then takes it all)."""
+    log = BoundedLog(max_items=1, max_age=3600)
+    now = time.time()
+    assert log.take_added() is None
+    log.add("a", now)
+    assert log.take_added() == {"a": now}
+    for key in "bc":  # "a", then "b", go
+        log.add(key, now)
+    assert log.take_added() is None
+    assert log.take_changes() == ({"c": now}, {"a", "b"})
+
+
 def test_bounded_log_drops_what_is_too_old() -> None:
     log = BoundedLog(max_items=10, max_age=60)
     now = time.time()

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from .history import INCOMING, RECEIVED_FIELDS
+from .history import INCOMING, RECEIVED_FIELDS, Change
 from .journal import decode_record
 
 
@@ -109,22 +109,45 @@ class Batch:
             self.meta[name] = orjson.dumps(value)
         self.held.extend(held_done)
         for change in changes:
-            kind = change[0]
-            if kind == "add":
-                row = change[1]
-                if row[INCOMING] and not any(row[RECEIVED_FIELDS:]):
-                    values = row[:RECEIVED_FIELDS]
-                    self.received.extend(values)
-                    if len(values) < RECEIVED_FIELDS:  # a row's last fields unset
-                        self.received.extend([None] * (RECEIVED_FIELDS - len(values)))
-                else:
-                    self.added.append(orjson.dumps(row))
-            elif kind == "status":
-                self.states[change[1]] = orjson.dumps(change[1:])
-            elif kind == "read":
-                self.read.append((change[1], change[2]))
-            elif kind == "delete":
-                self.deleted.append(change[1:])
+            self._change(change)
+
+    def add_one(
+        self,
+        log: str,
+        changed: Mapping[str, Any],
+        name: str,
+        value: Any,
+        change: Change,
+    ) -> None:
+        """Merge a received SMS's record, as `add` would.
+
+        One log's additions, one named value, one change of the history.
+        """
+        self.count += 1
+        if (changes := self.logs.get(log)) is None:
+            changes = self.logs[log] = LogChanges()
+        changes.merge(changed, ())
+        self.meta[name] = orjson.dumps(value)
+        self._change(change)
+
+    def _change(self, change: Change) -> None:
+        """Merge one change of the message history."""
+        kind = change[0]
+        if kind == "add":
+            row = change[1]
+            if row[INCOMING] and not any(row[RECEIVED_FIELDS:]):
+                values = row[:RECEIVED_FIELDS]
+                self.received.extend(values)
+                if len(values) < RECEIVED_FIELDS:  # a row's last fields unset
+                    self.received.extend([None] * (RECEIVED_FIELDS - len(values)))
+            else:
+                self.added.append(orjson.dumps(row))
+        elif kind == "status":
+            self.states[change[1]] = orjson.dumps(change[1:])
+        elif kind == "read":
+            self.read.append((change[1], change[2]))
+        elif kind == "delete":
+            self.deleted.append(change[1:])
 
     @property
     def history(self) -> bool:

@@ -317,10 +317,27 @@ class EntryDatabase:
         )
         if not any(record):
             return
+        self._append(record)
+        self._pending.add(*record)
+
+    @callback
+    def write_one(
+        self, log: str, changed: dict[str, Any], name: str, value: Any, change: Change
+    ) -> None:
+        """`write` of a received SMS's record: the same line, made quicker.
+
+        One log's additions, one named value, one change of the message
+        history. At each push, without `write`'s look at every part (3 µs of the 27
+        an SMS takes in the loop, timed alone; `bench/push_ingest.py`).
+        """
+        self._append(({log: [changed, []]}, {name: value}, [], [change]))
+        self._pending.add_one(log, changed, name, value, change)
+
+    def _append(self, record: Record) -> None:
+        """Put a record's line in the journal; the database gets it soon."""
         _opened(self._journal).append(
             orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         )
-        self._pending.add(*record)
         if self._flush_timer is None:
             self._flush_timer = self.hass.loop.call_later(FLUSH_DELAY, self._flush_soon)
 

@@ -172,6 +172,18 @@ class History:
         self.counted = set()
         return changes, counted
 
+    def take_one(self) -> tuple[str, dict[str, int], Change] | None:
+        """`take`, where one change and one counter are all (as at an SMS).
+
+        The counter's name and value, and the change; None, and nothing
+        taken, where there is more or less.
+        """
+        if len(self.changes) != 1 or len(self.counted) != 1:
+            return None
+        (change,), self.changes = self.changes, []
+        (name,), self.counted = self.counted, set()
+        return f"count_{name}", self.counters[name], change
+
     def count(self, name: str, port: str | None, by: int = 1) -> None:
         """Add to a counter of the gateway, and of the port where one is named."""
         counter = self.counters[name]

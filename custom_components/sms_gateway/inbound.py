@@ -176,6 +176,8 @@ class Inbound:
         held_done: Iterable[int] = (),
     ) -> None:
         """Write what changed, in one transaction, before anything can run."""
+        if not (meta or all_meta or held_done) and self._commit_one():
+            return
         names = ("inbox_cursor", "layout") if all_meta else meta
         history, counted = self.history.take()
         self.database.write(
@@ -188,6 +190,28 @@ class Inbound:
             held_done,
             history,
         )
+
+    def _commit_one(self) -> bool:
+        """`_commit` of what one SMS changes; whether it was that.
+
+        A key seen, a counter, a message of the history: written by
+        `EntryDatabase.write_one`.
+        """
+        if (
+            self.sent.changed
+            or self.sent.gone
+            or self.references.changed
+            or self.references.gone
+            or self.seen.gone
+            or len(self.seen.changed) != 1
+            or (one := self.history.take_one()) is None
+        ):
+            return False
+        name, value, change = one
+        seen = self.seen.take_added()
+        assert seen is not None  # one key added, nothing gone: looked at above
+        self.database.write_one("seen", seen, name, value, change)
+        return True
 
     @callback
     def commit(self) -> None:

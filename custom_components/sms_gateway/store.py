@@ -131,6 +131,16 @@ class BoundedLog:
         self.changed.pop(key, None)
         self.gone.add(key)
 
+    def take_added(self) -> dict[str, Any] | None:
+        """What was added since the last call, where that is all (as at an SMS).
+
+        None, and nothing taken, where keys were also dropped, or none added.
+        """
+        if self.gone or not self.changed:
+            return None
+        changed, self.changed = self.changed, {}
+        return changed
+
     def take_changes(self) -> tuple[dict[str, Any], set[str]] | None:
         """What changed since the last call: (added or replaced, dropped)."""
         if not self.changed and not self.gone:
