@@ -148,12 +148,16 @@ def as_local_time(value: Any) -> datetime | None:
         return None
 
 
+# what gateways write for "no value"
+_BLANK = frozenset(("", "null", "NULL", "None", "<NULL>"))
+
+
 def as_text(value: Any) -> str | None:
     """A string field where gateways send strings, numbers, "" or "null"."""
     if value is None:
         return None
     text = str(value).strip()
-    return None if text in ("", "null", "NULL", "None", "<NULL>") else text
+    return None if text in _BLANK else text
 
 
 def as_float(value: Any) -> float | None:
