@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -237,3 +238,30 @@ async def test_what_was_seen_is_on_disk_before_anything_else_runs(
     inbound.process([DeliveryReport("7.1", DeliveryStatus.DELIVERED)])
     assert on_disk(hass, "entry")["sent"]["7.1"]["status"] == "delivered"
     assert f"{DOMAIN}.entry" not in hass_storage
+
+
+async def test_listeners_are_told_until_they_stop(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each listener of a kind is told of each item fired, until it stops;
+    one that fails is logged, the others are told, and the item is kept."""
+    inbound = Inbound(hass, "entry", "goip")
+    await inbound.async_load()
+    told: list[tuple[str, str]] = []
+
+    def failing(kind: str, data: dict[str, Any]) -> None:
+        raise RuntimeError("listener failed")
+
+    inbound.async_listen(EVENT_SMS_RECEIVED, failing)
+    stop = inbound.async_listen(
+        EVENT_SMS_RECEIVED, lambda kind, data: told.append((kind, data["text"]))
+    )
+    inbound.async_listen(EVENT_DELIVERY_REPORT, lambda kind, data: told.append(kind))
+    assert inbound.process([IncomingSms(sender="+861", text="one")]) == 1
+    assert told == [("received", "one")]
+    assert "listener failed" in caplog.text
+    stop()
+    assert inbound.process([IncomingSms(sender="+861", text="two")]) == 1
+    assert told == [("received", "one")]
+    await inbound.database.async_flush()
+    assert len(on_disk(hass, "entry")["seen"]) == 2

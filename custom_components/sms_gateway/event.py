@@ -7,14 +7,12 @@ from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED, EVENT_USSD_REPLY
 from .coordinator import SmsGatewayConfigEntry
 from .entity import SmsGatewayEntity
 from .gateways.models import Capability, DeliveryStatus
-from .inbound import inbound_signal
 
 PARALLEL_UPDATES = 0
 
@@ -85,13 +83,8 @@ class InboundEvent(SmsGatewayEntity, EventEntity):
         """Listen to the entry's inbound items."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                inbound_signal(
-                    self.coordinator.config_entry.entry_id,
-                    self.entity_description.bus_event,
-                ),
-                self._handle_inbound,
+            self.coordinator.config_entry.runtime_data.inbound.async_listen(
+                self.entity_description.bus_event, self._handle_inbound
             )
         )
 
