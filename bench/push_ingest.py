@@ -24,8 +24,11 @@ up; ours against it is printed too. Where a vendor's pushes carry the SMS in
 a query string (OpenVox), that ceiling runs a second time with each push's
 query string on Twilio's URL ("twilio + entity write, its query"): Home
 Assistant's security filter reads a query string before any webhook handler
-runs, a cost of the push's shape that no integration avoids; printed beside
-the first, for information (the target is against the first).
+runs, a cost of the push's shape that no integration avoids. That ceiling
+itself runs at 0.83 to 0.85 of the first (three runs of 2 December 2026): no
+handler at all could reach 0.9 of the first with such pushes, so the target
+of such a vendor is against the ceiling of its shape; the first is printed
+beside it.
 
 Each pass runs ROUNDS times. In a round the throughput passes come one after
 the other (Twilio first, then the rest, in the opposite order every other
@@ -272,13 +275,15 @@ def report(
         )
         if name == vendor:
             missed = p99 >= TARGET_P99_MS or lost > 0
+    target = SHAPED if SHAPED in rounds else CEILING
     for ceiling in (CEILING, SHAPED):
         if ceiling in rounds:
             against = paired(rounds[vendor]["rate"], rounds[ceiling]["rate"])
-            missed |= ceiling == CEILING and against < TARGET_RATIO
+            missed |= ceiling == target and against < TARGET_RATIO
             print(
-                f"  {vendor} against {ceiling}: {against:.2f} (median of the"
-                " rounds' ratios; "
+                f"  {vendor} against {ceiling}: {against:.2f}"
+                + (" (its target)" if ceiling == target else "")
+                + " (median of the rounds' ratios; "
                 + ", ".join(
                     f"{ours.rate / theirs.rate:.2f}"
                     for ours, theirs in zip(
@@ -362,7 +367,8 @@ async def run(vendors: list[str], count: int, profile: bool) -> int:
     await hass.async_stop()
     await gateways.close()
     return verdict(
-        f"events/s ≥ {TARGET_RATIO} of {CEILING}'s, p99 < {TARGET_P99_MS} ms,"
+        f"events/s ≥ {TARGET_RATIO} of {CEILING}'s (with the push's query"
+        f" where it has one), p99 < {TARGET_P99_MS} ms,"
         " no event lost",
         failed,
     )
