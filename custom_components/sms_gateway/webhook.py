@@ -144,8 +144,8 @@ def read_query(request: Request | MockRequest) -> dict[str, str]:
     """The query's fields, the first of each name.
 
     `parse_query` takes under half the time of `parse_qsl`, itself a sixth
-    of `request.query`'s, and most vendors' pushes have no query at all. A cloudhook's push (a `MockRequest`)
-    has its query string as it came.
+    of `request.query`'s, and most vendors' pushes have no query at all. A
+    cloudhook's push (a `MockRequest`) has its query string as it came.
     """
     raw = (
         request.query_string
