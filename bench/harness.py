@@ -150,7 +150,28 @@ async def start_home_assistant(
     )
     assert hass is not None
     await hass.async_start()
+    await _confirm_http_config(hass)
     return hass, http_port
+
+
+async def _confirm_http_config(hass: Any) -> None:
+    """Keep the HTTP server as configured, on the newest Home Assistant.
+
+    Since 2026, Home Assistant moves the `http:` YAML into a store as a
+    "pending" configuration, and five minutes later, unconfirmed, restarts its
+    HTTP server with the one before (every connection reset, another port):
+    confirmed here, as a user confirms it in the settings. The floor has no
+    such store.
+    """
+    try:
+        from homeassistant.components.http.config import (
+            async_get_and_load_store,
+        )
+    except ImportError:
+        return
+    store = await async_get_and_load_store(hass)
+    if store.pending is not None:
+        await store.async_promote_pending()
 
 
 def form_for(vendor: str, sim_port: int, username: str = USERNAME) -> dict[str, Any]:
