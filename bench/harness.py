@@ -22,9 +22,12 @@ import tempfile
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+
+import develop_http  # noqa: E402 (scripts/, on the path from here)
 
 USERNAME, PASSWORD = "admin", "bench-pass"
 
@@ -125,12 +128,15 @@ def write_config(
         "  unit_system: metric\n  time_zone: UTC\n  currency: EUR\n"
         f"  internal_url: {url}\n  external_url: {url}\n"
         "http:\n  server_host: 127.0.0.1\n"
-        f"  server_port: {http_port}\n"
+        f"  server_port: {http_port}\n\n"  # a block of its own: `develop_http`
         "webhook:\n"
         + "".join(f"{component}:\n" for component in components)
         + "logger:\n  default: warning\n  logs:\n"
         "    homeassistant.components.camera: critical\n"
     )
+    # The newest version keeps the HTTP settings in its store; unconfirmed
+    # there, it restarts its HTTP server five minutes in.
+    develop_http.main(config_dir)
 
 
 async def start_home_assistant(
@@ -150,28 +156,7 @@ async def start_home_assistant(
     )
     assert hass is not None
     await hass.async_start()
-    await _confirm_http_config(hass)
     return hass, http_port
-
-
-async def _confirm_http_config(hass: Any) -> None:
-    """Keep the HTTP server as configured, on the newest Home Assistant.
-
-    Since 2026, Home Assistant moves the `http:` YAML into a store as a
-    "pending" configuration, and five minutes later, unconfirmed, restarts its
-    HTTP server with the one before (every connection reset, another port):
-    confirmed here, as a user confirms it in the settings. The floor has no
-    such store.
-    """
-    try:
-        from homeassistant.components.http.config import (
-            async_get_and_load_store,
-        )
-    except ImportError:
-        return
-    store = await async_get_and_load_store(hass)
-    if store.pending is not None:
-        await store.async_promote_pending()
 
 
 def form_for(vendor: str, sim_port: int, username: str = USERNAME) -> dict[str, Any]:
