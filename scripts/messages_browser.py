@@ -63,14 +63,29 @@ async def in_panel(page: Page, script: str) -> Any:
     )
 
 
-async def until(what: str, check: Any) -> Any:
-    """Poll `check()` (a coroutine) until it gives something true."""
+async def until(what: str, check: Any, explain: Any = None) -> Any:
+    """Poll `check()` (a coroutine) until it gives something true; past the
+    wait, fail with what `explain()` (a coroutine) tells of the state."""
     deadline = time.monotonic() + WAIT
     while not (found := await check()):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen")
+            detail = f": {await explain()}" if explain is not None else ""
+            raise TimeoutError(f"{what} did not happen{detail}")
         await asyncio.sleep(0.3)
     return found
+
+
+async def listed_and_stored(page: Page) -> str:
+    """The panel's list, and Home Assistant's newest conversations: whether an
+    SMS missing from the list was kept and not told, or never kept."""
+    listed = await in_panel(page, "root.querySelector('#conversations').textContent")
+    stored = await in_panel(
+        page,
+        "root.host.hass.connection.sendMessagePromise("
+        "{type: 'sms_gateway/conversations', limit: 5}).then((answer) =>"
+        " JSON.stringify(answer.conversations.map((c) => c.last && c.last.text)))",
+    )
+    return f"the panel lists {listed!r}; Home Assistant's newest: {stored}"
 
 
 async def sim_sends(session: aiohttp.ClientSession, dinstar: str) -> list[Any]:
@@ -147,6 +162,7 @@ async def conversation(
             page,
             f"root.querySelector('#conversations').textContent.includes({json.dumps(text)})",
         ),
+        lambda: listed_and_stored(page),
     )
     print("the SMS appeared live")
 
