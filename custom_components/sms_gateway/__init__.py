@@ -151,6 +151,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGatewayConfigEntry) 
     """Unload entities and notify service; save what was seen; log out."""
     data = entry.runtime_data
     data.pushes_open = False  # held until the entry is loaded again
+    data.inbound.pushes.flush()  # those taken before: to the entities still there
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         data.pushes_open = True
         return False

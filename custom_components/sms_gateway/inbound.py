@@ -39,6 +39,7 @@ from .gateways.models import (
 )
 from .gateways.numbers import normalize_number
 from .history import History, Retention, ThreadState, thread_of
+from .push_group import PushGroup
 from .store import (
     MAX_AGE,
     MAX_SEEN,
@@ -98,6 +99,8 @@ class Inbound:
         # a number in the vendor's form (the gateway's `normalize_recipient`)
         self.normalize: Callable[[str], str] = normalize_number
         self.history = History(hass, entry_id)
+        # pushes processed together (`push_group`)
+        self.pushes = PushGroup(hass.loop, self.process_group)
         self._db: EntryDatabase | None = None
 
     async def async_load(self) -> None:
@@ -443,6 +446,24 @@ class Inbound:
         if commit:
             self._commit(held_done=held)
         return fired
+
+    @callback
+    def process_group(self, pushes: list[list[InboundItem]]) -> set[int]:
+        """`process` of each push's items, written in one record.
+
+        The indices of the pushes whose processing failed (logged): what of
+        them fired is written with the rest, so the gateway's retry fires
+        only what did not.
+        """
+        failed = set()
+        for index, items in enumerate(pushes):
+            try:
+                self.process(items, commit=False)
+            except Exception:
+                LOGGER.exception("Error processing a push")
+                failed.add(index)
+        self._commit()
+        return failed
 
     def _ussd_reply(self, reply: UssdReply) -> int:
         """Fire a reply once per session (push and poll may both bring it)."""

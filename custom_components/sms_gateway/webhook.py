@@ -251,5 +251,7 @@ async def _async_handle_push(
     except GatewayPayloadError as err:
         LOGGER.debug("Ignoring an invalid push: %s", err)
         return Response(status=400)
-    data.inbound.process(items)
-    return Response(status=200)
+    # 200 once in the journal; 500 where not processed: the gateway sends it again
+    return Response(
+        status=200 if await data.inbound.pushes.async_process(items) else 500
+    )
