@@ -251,7 +251,8 @@ async def _async_handle_push(
     except GatewayPayloadError as err:
         LOGGER.debug("Ignoring an invalid push: %s", err)
         return Response(status=400)
-    # 200 once in the journal; 500 where not processed: the gateway sends it again
+    # 200 once in the journal; 500 where processing failed (a gateway that retries
+    # sends it again; what of it fired is written, and fires no more)
     return Response(
         status=200 if await data.inbound.pushes.async_process(items) else 500
     )
