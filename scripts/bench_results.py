@@ -7,6 +7,9 @@ machine its figures were taken, so a file put together from several runs still
 tells where each figure comes from.
 
     bench_results.py RESULTS NAME OUTCOME FIGURES_FILE RUN_LINE
+
+NAME is the benchmark's; a run on the newest Home Assistant has a section of its
+own, `NAME@newest`, after the floor's.
 """
 
 from __future__ import annotations
@@ -62,7 +65,13 @@ def merge(text: str, name: str, new: str) -> str:
     kept = sections(text)
     kept[name] = new
     rank = {key: index for index, key in enumerate(ORDER)}
-    ordered = sorted(kept, key=lambda key: rank.get(key, len(ORDER)))
+
+    def place(key: str) -> tuple[int, str]:
+        # a run on the newest Home Assistant ("push_ingest@newest") after the floor's
+        base, _, version = key.partition("@")
+        return rank.get(base, len(ORDER)), version
+
+    ordered = sorted(kept, key=place)
     return "\n".join([TITLE, *(kept[key] for key in ordered)])
 
 

@@ -50,6 +50,22 @@ def test_a_benchmark_run_alone_keeps_the_others(
     assert text.count("# Benchmark results") == 1
 
 
+def test_a_run_on_the_newest_version_keeps_the_floors(
+    results: ModuleType, tmp_path: Path
+) -> None:
+    """`scripts/bench --newest push_ingest` writes `push_ingest@newest`, after
+    the floor's section, which stays."""
+    path = tmp_path / "RESULTS.md"
+    run(results, path, "fleet", "2 requests a poll\n", "monday")
+    run(results, path, "push_ingest@newest", "goip 0.96\n", "tuesday")
+    run(results, path, "push_ingest", "goip 0.92\n", "wednesday")
+    run(results, path, "push_parse", "goip 5 µs\n", "wednesday")
+    parts = results.sections(path.read_text())
+    assert list(parts) == ["push_parse", "push_ingest", "push_ingest@newest", "fleet"]
+    assert "goip 0.96" in parts["push_ingest@newest"]
+    assert "goip 0.92" in parts["push_ingest"]
+
+
 def test_a_section_it_does_not_know_stays_last(
     results: ModuleType, tmp_path: Path
 ) -> None:
@@ -70,7 +86,9 @@ def test_the_order_is_every_benchmark(results: ModuleType) -> None:
         if path.stem not in {"harness", "gateways", "crash", "crash_hass"}
     }
     assert set(results.ORDER) == scripts
-    assert set(results.sections(RESULTS.read_text())) == scripts
+    sections = results.sections(RESULTS.read_text())
+    assert {name.partition("@")[0] for name in sections} == scripts
+    assert "push_ingest@newest" in sections  # its target holds on both versions
 
 
 def test_each_section_names_where_it_ran(results: ModuleType) -> None:
