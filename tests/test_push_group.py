@@ -86,6 +86,22 @@ async def test_a_push_that_failed_is_not_acknowledged() -> None:
     assert answers == [True, False, True]
 
 
+async def test_a_push_cancelled_while_it_waits_cancels_no_other() -> None:
+    """Its request gone (the task cancelled): the others are answered, and its
+    items are processed all the same (its retry is a duplicate)."""
+    recorder = Recorder()
+    loop = asyncio.get_running_loop()
+    group = PushGroup(loop, recorder)
+    first, gone, last = (
+        asyncio.Task(group.async_process([n]), loop=loop, eager_start=True)
+        for n in range(3)
+    )
+    gone.cancel()
+    assert await first and await last
+    assert gone.cancelled()
+    assert recorder.groups == [[[0], [1], [2]]]
+
+
 async def test_a_group_not_written_acknowledges_none(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -39,32 +39,32 @@ class PushGroup:
         """Pushes are processed by `process` in `loop`."""
         self._loop = loop
         self._process = process
-        self._pushes: list[list[InboundItem]] = []
-        self._done: asyncio.Future[set[int]] | None = None
+        # each push's items, and its answer: one future each, so that a request
+        # cancelled while it waits cancels no other's
+        self._waiting: list[tuple[list[InboundItem], asyncio.Future[bool]]] = []
         self._hop: asyncio.Handle | None = None
         self._hops = 0
         self._seen = 0  # pushes in the group at the last hop
 
     def __len__(self) -> int:
         """How many pushes wait."""
-        return len(self._pushes)
+        return len(self._waiting)
 
     async def async_process(self, items: list[InboundItem]) -> bool:
         """Process one push's items with the group; whether they were written.
 
         False: processing failed (logged); the push must not be acknowledged.
         """
-        if (done := self._done) is None:
-            done = self._done = self._loop.create_future()
+        answer: asyncio.Future[bool] = self._loop.create_future()
+        if not self._waiting:
             self._hops = self._seen = 0
             self._hop = self._loop.call_soon(self._wait)
-        index = len(self._pushes)
-        self._pushes.append(items)
-        return index not in await done
+        self._waiting.append((items, answer))
+        return await answer
 
     def _wait(self) -> None:
         """Wait another iteration while pushes joined during the last one."""
-        if (joined := len(self._pushes)) > self._seen and self._hops < MAX_HOPS:
+        if (joined := len(self._waiting)) > self._seen and self._hops < MAX_HOPS:
             self._seen = joined
             self._hops += 1
             self._hop = self._loop.call_soon(self._wait)
@@ -74,15 +74,17 @@ class PushGroup:
 
     def flush(self) -> None:
         """Process the waiting pushes now (the entry unloads)."""
-        if (done := self._done) is None:
+        if not self._waiting:
             return
         if self._hop is not None:
             self._hop.cancel()
             self._hop = None
-        pushes, self._pushes, self._done = self._pushes, [], None
+        waiting, self._waiting = self._waiting, []
         try:
-            failed = self._process(pushes)
+            failed = self._process([items for items, _ in waiting])
         except Exception:  # the record was not written: none is acknowledged
-            LOGGER.exception("Error writing %s pushes", len(pushes))
-            failed = set(range(len(pushes)))
-        done.set_result(failed)
+            LOGGER.exception("Error writing %s pushes", len(waiting))
+            failed = set(range(len(waiting)))
+        for index, (_, answer) in enumerate(waiting):
+            if not answer.done():  # not cancelled (processed all the same)
+                answer.set_result(index not in failed)
